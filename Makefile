@@ -1,0 +1,40 @@
+# The lesson's two commands: `make run` (run every notebook) and `make test` (the whole test suite).
+# Both create .venv on first use. PYTHON picks the interpreter that creates it (3.10 or newer).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PRESET ?= auto
+
+.PHONY: run test lab images notebooks lint clean
+
+# venv, pinned requirements, this repo installed editable, and a Jupyter kernel inside the venv
+# that papermill, nbval and JupyterLab all use.
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name lesson7 --display-name "Python (lesson7)"
+	touch $(STAMP)
+
+run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into runs/
+	$(BIN)/python -m utils.run --preset $(PRESET)
+
+test: $(STAMP) lint  ## lint, unit tests, papermill smoke runs and nbval over the notebooks
+	LESSON7_PRESET=smoke $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+lab: $(STAMP)  ## JupyterLab on notebooks/
+	$(BIN)/jupyter lab notebooks/
+
+images: $(STAMP)  ## redraw every diagram in images/
+	$(BIN)/python -m utils.diagrams
+
+notebooks: $(STAMP)  ## re-run the notebooks on cpu and commit-ready outputs back into notebooks/
+	$(BIN)/python -m utils.run --preset cpu --update-notebooks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache

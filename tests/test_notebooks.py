@@ -1,0 +1,69 @@
+"""Every notebook in notebooks/ (found by globbing): its shape, its committed outputs, and a
+papermill run on the `smoke` preset that must record results and reach the headline's floor."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from utils import reference, run
+
+NOTEBOOKS = sorted(run.NOTEBOOKS.glob("*.ipynb"))
+ids = [nb.stem for nb in NOTEBOOKS]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ is empty"
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_first_code_cell_holds_only_raw_parameters(path):
+    first = code_cells(nbformat.read(path, as_version=4))[0]
+    assert "parameters" in first.metadata.get("tags", []), "tag the first code cell `parameters`"
+    names = {}
+    for node in ast.parse(first.source).body:
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), (
+            f"parameters cell line {node.lineno}: only `name = <literal>` (papermill does not "
+            f"recompute derived values)")
+        names[node.targets[0].id] = node.value.value
+    assert names.get("preset") == "auto" and isinstance(names.get("seed"), int)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_outputs_come_from_a_clean_cpu_run(path):
+    nb = nbformat.read(path, as_version=4)
+    assert reference.for_notebook(path.stem), f"add {path.stem} to utils/reference.py"
+    text = json.dumps([c.get("outputs", []) for c in code_cells(nb)])
+    assert "preset 'cpu'" in text, "commit the notebook with the outputs of a cpu run"
+    for cell in code_cells(nb):
+        assert not any(o.output_type == "error" for o in cell.outputs), cell.source[:60]
+        assert not re.search(r"^\s*[!%]pip\b", cell.source, re.M), "no pip inside notebooks"
+    assert not re.search(r"(/work/|/tmp/|/root/|/home/)", text), "machine path in the outputs"
+    assert not nb.metadata.get("papermill"), "strip papermill metadata (utils.run does)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_notebook_runs_on_smoke_and_reaches_its_floor(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSON7_RUN_DIR", str(tmp_path))
+    executed = tmp_path / path.name
+    papermill.execute_notebook(str(path), str(executed), parameters={"preset": "smoke"},
+                               kernel_name=run.kernel_name(), cwd=str(path.parent),
+                               progress_bar=False)
+    record_file = tmp_path / "metrics" / f"{path.stem}.json"
+    assert record_file.exists(), "the last code cell must call record_results"
+    record = json.loads(record_file.read_text())
+    ref = reference.for_notebook(path.stem)
+    assert record["preset"] == "smoke" and record["headline"] == ref.headline
+    value, floor = record["metrics"][ref.headline], ref.floors["smoke"]
+    assert value >= floor if ref.higher_is_better else value <= floor, (
+        f"{ref.headline} = {value} does not reach the smoke floor {floor}")
+    figures = list(Path(tmp_path / "figures").glob(f"{path.stem}-*.png"))
+    assert figures, "the notebook keeps its figures with keep_figure()"

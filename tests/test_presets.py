@@ -1,0 +1,66 @@
+"""Preset resolution, the settings table, and seeding."""
+
+import pytest
+import torch
+
+from utils import presets
+
+
+@pytest.fixture
+def no_env(monkeypatch):
+    monkeypatch.delenv(presets.ENV_VAR, raising=False)
+
+
+def test_explicit_presets_resolve_to_themselves(no_env):
+    for name in presets.PRESETS:
+        assert presets.resolve_preset(name) == name
+    assert presets.resolve_preset(" CPU ") == "cpu"
+
+
+@pytest.mark.parametrize("cuda, expected", [(True, "full"), (False, "cpu")])
+def test_auto_follows_the_gpu_without_the_environment_variable(no_env, monkeypatch, cuda, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    assert presets.resolve_preset("auto") == expected
+    assert presets.resolve_preset() == expected
+
+
+def test_auto_follows_the_environment_variable(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv(presets.ENV_VAR, "smoke")
+    assert presets.resolve_preset("auto") == "smoke"
+    assert "from LESSON7_PRESET" in presets.explain_preset("auto")
+    # an explicit parameter beats the environment
+    assert presets.resolve_preset("cpu") == "cpu"
+
+
+def test_unknown_preset_lists_the_valid_ones(no_env):
+    with pytest.raises(ValueError) as err:
+        presets.resolve_preset("fast")
+    for name in ("'fast'", "smoke", "cpu", "full", "auto"):
+        assert name in str(err.value)
+
+
+def test_unknown_preset_in_the_environment_names_the_variable(monkeypatch):
+    monkeypatch.setenv(presets.ENV_VAR, "gpu")
+    with pytest.raises(ValueError, match="LESSON7_PRESET"):
+        presets.resolve_preset("auto")
+
+
+def test_pick_takes_one_column():
+    settings = {"num_epochs": (1, 12, 30), "lr": (0.1, 0.05, 0.05)}
+    assert presets.pick(settings, "cpu") == {"num_epochs": 12, "lr": 0.05}
+    assert presets.pick(settings, "smoke") == {"num_epochs": 1, "lr": 0.1}
+
+
+def test_pick_refuses_a_row_without_one_value_per_preset():
+    with pytest.raises(ValueError, match="'lr'"):
+        presets.pick({"lr": (0.1, 0.05)}, "cpu")
+    with pytest.raises(ValueError, match="Unknown preset"):
+        presets.pick({"lr": (0.1, 0.05, 0.05)}, "auto")
+
+
+def test_set_seed_makes_torch_repeat_itself():
+    presets.set_seed(3)
+    a = torch.randn(5)
+    presets.set_seed(3)
+    assert torch.equal(a, torch.randn(5))

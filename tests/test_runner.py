@@ -1,0 +1,87 @@
+"""The notebook runner, on tiny notebooks made here: success, a failing cell, carrying on, exit
+codes and the results files."""
+
+import json
+
+import nbformat
+import pytest
+
+from utils import run
+
+RECORD = ("from utils.presets import resolve_preset\n"
+          "from utils.results import record_results\n"
+          "record_results({name!r}, resolve_preset(preset), {{'score': 0.75}})")
+
+
+def write_notebook(folder, name, *sources):
+    cells = [nbformat.v4.new_code_cell('preset = "auto"', metadata={"tags": ["parameters"]})]
+    cells += [nbformat.v4.new_code_cell(s.format(name=name)) for s in sources]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / f"{name}.ipynb")
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder, "a_fails", "x = 1", "raise ValueError('boom')", RECORD)
+    write_notebook(folder, "b_works", "import os\nassert os.environ['LESSON7_PRESET'] == 'smoke'",
+                   RECORD)
+    write_notebook(folder, "c_records_nothing", "x = 1")
+    return folder
+
+
+def test_runner_carries_on_past_a_failure_and_reports_it(notebooks, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = run.main(["--preset", "smoke", "--notebooks", str(notebooks), "--out", str(out),
+                     "--no-publish"])
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "[3/3] c_records_nothing" in printed and "1 ok, 2 failed" in printed
+
+    payload = json.loads((out / "results.json").read_text())
+    entries = {e["name"]: e for e in payload["notebooks"]}
+    assert payload["preset"] == "smoke" and list(entries) == ["a_fails", "b_works",
+                                                              "c_records_nothing"]
+    failed = entries["a_fails"]
+    assert failed["status"] == "failed" and failed["metrics"] == {}
+    assert "cell 2" in failed["error"] and "ValueError: boom" in failed["error"]
+    worked = entries["b_works"]
+    assert worked["status"] == "ok" and worked["metrics"] == {"score": 0.75}
+    assert worked["preset"] == "smoke" and worked["seconds"] > 0
+    assert "recorded no results" in entries["c_records_nothing"]["error"]
+
+    for name in entries:
+        assert (out / f"{name}.ipynb").exists()  # executed copies, failing ones included
+    markdown = (out / "RESULTS.md").read_text()
+    assert "| b_works | ok |" in markdown and "ValueError: boom" in markdown
+
+
+def test_runner_exits_zero_when_all_succeed_and_only_selects(notebooks, tmp_path):
+    out = tmp_path / "run"
+    code = run.main(["--preset", "smoke", "--notebooks", str(notebooks), "--only", "b",
+                     "--out", str(out), "--no-publish"])
+    assert code == 0
+    names = [e["name"] for e in json.loads((out / "results.json").read_text())["notebooks"]]
+    assert names == ["b_works"]
+
+
+def test_only_with_an_unknown_name_lists_the_notebooks(notebooks):
+    with pytest.raises(SystemExit, match="No notebook matches 'z9'.*a_fails, b_works"):
+        run.find_notebooks(notebooks, ["z9"])
+
+
+def test_an_unknown_preset_stops_before_running_anything(notebooks, tmp_path):
+    with pytest.raises(ValueError, match="Unknown preset 'fast'"):
+        run.main(["--preset", "fast", "--notebooks", str(notebooks), "--out", str(tmp_path)])
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_publish_merges_by_notebook_name(tmp_path):
+    entry = {"name": "01", "preset": "cpu", "status": "ok", "seconds": 60.0, "metrics": {"a": 1},
+             "reference": {}, "error": None}
+    run.publish([entry], "cpu", "day 1", tmp_path)
+    run.publish([{**entry, "name": "02", "metrics": {"a": 2}}], "cpu", "day 2", tmp_path)
+    run.publish([{**entry, "metrics": {"a": 3}}], "cpu", "day 3", tmp_path)
+    payload = json.loads((tmp_path / "results.json").read_text())
+    assert [(e["name"], e["metrics"]["a"]) for e in payload["notebooks"]] == [("01", 3), ("02", 2)]
+    assert "| 02 | ok |" in (tmp_path / "RESULTS.md").read_text()

@@ -1,0 +1,213 @@
+"""Dataset roots for the lesson: the real data through fastai's `untar_data`, or an offline stand-in
+built into a local cache in exactly the same on-disk layout, so notebook code is the same for both.
+
+Adding a dataset is two steps: a module in `utils/standins/` with a `build(dest)` function that
+writes the stand-in into an empty folder, and a `Dataset(...)` entry plus a one-line function here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .presets import resolve_preset
+from .standins import mnist as mnist_standin
+
+CACHE_ENV = "LESSON7_CACHE"
+SOURCES = ("auto", "fastai", "offline")
+MANIFEST = ".lesson7-manifest.json"
+
+
+class DatasetUnavailable(RuntimeError):
+    """The real dataset could not be fetched (no internet, server down, disk full...)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str  # folder name in the cache, e.g. "mnist"
+    title: str  # how messages name it, e.g. "MNIST"
+    url_attr: str  # attribute of fastai's `URLs` holding the real dataset, e.g. "MNIST"
+    build: Callable[[Path], None]  # writes the offline stand-in into an empty folder
+    offline_description: str  # one line on what the stand-in is made of
+    version: int = 1  # bump when `build` changes its output, so old caches are rebuilt
+
+
+MNIST = Dataset(
+    name="mnist",
+    title="MNIST",
+    url_attr="MNIST",
+    build=mnist_standin.build,
+    offline_description=mnist_standin.DESCRIPTION,
+    version=mnist_standin.VERSION,
+)
+
+
+def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of MNIST: `training/<digit>/*.png` and `testing/<digit>/*.png`."""
+    return get_root(MNIST, source, preset, verbose)
+
+
+# --- the mechanism shared by every dataset -------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where offline stand-ins live: $LESSON7_CACHE, else ~/.cache/lesson7."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "lesson7").expanduser()
+
+
+def pretty_path(path: Path) -> str:
+    """A path as a reader should see it: under ~ rather than the machine's home folder."""
+    path, home = Path(path).resolve(), Path.home().resolve()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
+def resolve_source(source: str, preset: str = "auto") -> str:
+    """`fastai` or `offline`. `auto` follows the preset: fastai for `full`, offline otherwise."""
+    if source not in SOURCES:
+        raise ValueError(f"Unknown data source {source!r}. Valid sources: {', '.join(SOURCES)}.")
+    if source != "auto":
+        return source
+    return "fastai" if resolve_preset(preset) == "full" else "offline"
+
+
+def get_root(ds: Dataset, source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """The dataset's root folder, from fastai (real) or from the offline cache (stand-in)."""
+    if resolve_source(source, preset) == "fastai":
+        root = fastai_root(ds)
+        what = f"real data from fastai (URLs.{ds.url_attr})"
+    else:
+        root = offline_root(ds, verbose)
+        what = f"offline stand-in: {ds.offline_description}"
+    if verbose:
+        print(f"{ds.title}: {what}, in {pretty_path(root)}")
+    return root
+
+
+def fastai_root(ds: Dataset) -> Path:
+    """Download (once) and extract the real dataset with fastai's `untar_data`."""
+    from fastai.data.external import URLs, untar_data
+
+    url = getattr(URLs, ds.url_attr)
+    try:
+        return Path(untar_data(url))
+    except Exception as err:
+        raise DatasetUnavailable(
+            f"Could not get the real {ds.title} from {url} ({type(err).__name__}: {err}). "
+            f"This needs internet access. An offline stand-in exists ({ds.offline_description}): "
+            f"call {ds.name}(source='offline'), or run the notebook with preset='cpu' "
+            f"(or set LESSON7_PRESET=cpu)."
+        ) from err
+
+
+def offline_root(ds: Dataset, verbose: bool = True) -> Path:
+    """The stand-in's folder in the cache, built (or rebuilt, if damaged or stale) when needed."""
+    dest = cache_dir() / ds.name
+    if dest.exists():
+        problems = verify(dest, ds)
+        if not problems:
+            return dest
+        if verbose:
+            print(f"Offline {ds.title} in {pretty_path(dest)} is damaged or stale "
+                  f"({problems[0]}{'...' if len(problems) > 1 else ''}); rebuilding it.")
+    elif verbose:
+        print(f"Building the offline {ds.title} in {pretty_path(dest)} (once)...")
+    build_atomically(ds, dest)
+    return dest
+
+
+def build_atomically(ds: Dataset, dest: Path) -> None:
+    """Build into a temporary folder beside `dest`, write the manifest last, then rename into place.
+
+    An interrupted build leaves nothing behind: the temporary folder is removed, and `dest` is
+    either the old folder or the complete new one.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(dest)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{ds.name}-building-", dir=dest.parent))
+    try:
+        ds.build(tmp)
+        write_manifest(tmp, ds)
+        if dest.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{ds.name}-old-", dir=dest.parent))
+            dest.rename(old / ds.name)
+            tmp.rename(dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _remove_stale_temporaries(dest: Path, older_than_s: float = 3600) -> None:
+    """Remove temporary folders left by builds that were killed outright (not just interrupted)."""
+    for leftover in dest.parent.glob(f".{dest.name}-*-*"):
+        if leftover.is_dir() and time.time() - leftover.stat().st_mtime > older_than_s:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def _sha1(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def write_manifest(root: Path, ds: Dataset) -> None:
+    """Record every file's size and hash, so a damaged cache can be told from a good one."""
+    files = {p.relative_to(root).as_posix(): [p.stat().st_size, _sha1(p)] for p in _files(root)}
+    manifest = {"dataset": ds.name, "version": ds.version, "files": files}
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True))
+
+
+def verify(root: Path, ds: Dataset) -> list[str]:
+    """Problems with a cached stand-in (empty list when it is intact and current)."""
+    try:
+        manifest = json.loads((root / MANIFEST).read_text())
+    except (OSError, ValueError) as err:
+        return [f"no readable manifest ({type(err).__name__})"]
+    if manifest.get("dataset") != ds.name or manifest.get("version") != ds.version:
+        return [f"built by another version (manifest says {manifest.get('version')!r}, "
+                f"code is {ds.version})"]
+    problems = []
+    for rel, (size, digest) in manifest.get("files", {}).items():
+        path = root / rel
+        try:
+            if path.stat().st_size != size or _sha1(path) != digest:
+                problems.append(f"{rel} is corrupted")
+        except OSError:
+            problems.append(f"{rel} is missing or unreadable")
+    if not manifest.get("files"):
+        problems.append("the manifest lists no files")
+    return problems
+
+
+def subset(files: list[Path], n: int | None, seed: int) -> list[Path]:
+    """A reproducible random sample of `n` files with the same share of each class (parent folder)
+    as the whole; all files when `n` is None or not smaller than their number."""
+    import numpy as np
+
+    files = sorted(files)
+    if n is None or n >= len(files):
+        return files
+    if n < 1:
+        raise ValueError(f"Subset size must be at least 1, got {n}.")
+    rng = np.random.default_rng(seed)
+    by_class: dict[str, list[Path]] = {}
+    for f in files:
+        by_class.setdefault(f.parent.name, []).append(f)
+    # largest-remainder allocation, so the class counts add up to exactly n
+    shares = {c: n * len(fs) / len(files) for c, fs in by_class.items()}
+    counts = {c: int(s) for c, s in shares.items()}
+    for c in sorted(shares, key=lambda c: counts[c] - shares[c])[: n - sum(counts.values())]:
+        counts[c] += 1
+    chosen = [f for c, fs in by_class.items() for f in rng.permutation(fs)[: counts[c]]]
+    return sorted(chosen)

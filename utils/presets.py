@@ -1,0 +1,102 @@
+"""Presets: resolve `smoke` / `cpu` / `full`, pick a notebook's settings, seed everything."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+
+import numpy as np
+import torch
+
+PRESETS = ("smoke", "cpu", "full")
+ENV_VAR = "LESSON7_PRESET"
+
+DESCRIPTIONS = {
+    "smoke": "seconds per notebook, tiny data, for the tests",
+    "cpu": "offline stand-in data, real learning in minutes on a laptop CPU",
+    "full": "the lesson's own datasets and schedules, for a GPU with internet",
+}
+
+
+def _check(name: str, origin: str) -> str:
+    if name not in PRESETS:
+        raise ValueError(
+            f"Unknown preset {name!r} ({origin}). Valid presets: {', '.join(PRESETS)}, "
+            f"or 'auto' ({ENV_VAR} if set, else 'full' with a GPU and 'cpu' without)."
+        )
+    return name
+
+
+def resolve_preset(preset: str = "auto") -> str:
+    """Turn a notebook's `preset` parameter into one of PRESETS.
+
+    `auto` means: the environment variable LESSON7_PRESET if it is set, else `full` when CUDA is
+    available and `cpu` otherwise. Anything else must be a preset name.
+    """
+    preset = str(preset).strip().lower()
+    if preset != "auto":
+        return _check(preset, "the preset parameter")
+    from_env = os.environ.get(ENV_VAR, "").strip().lower()
+    if from_env and from_env != "auto":
+        return _check(from_env, f"environment variable {ENV_VAR}")
+    return "full" if torch.cuda.is_available() else "cpu"
+
+
+def explain_preset(preset: str = "auto") -> str:
+    """One line saying which preset is in force and why."""
+    resolved = resolve_preset(preset)
+    if str(preset).strip().lower() != "auto":
+        why = "set by the preset parameter"
+    elif os.environ.get(ENV_VAR, "").strip().lower() not in ("", "auto"):
+        why = f"from {ENV_VAR}"
+    else:
+        why = "auto: " + ("CUDA GPU found" if torch.cuda.is_available() else "no CUDA GPU")
+    return f"preset {resolved!r} ({why}): {DESCRIPTIONS[resolved]}"
+
+
+def banner(preset: str, notebook: str) -> None:
+    """Print the resolved preset and the machine a notebook runs on."""
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
+    print(f"== {notebook} ==")
+    print(explain_preset(preset))
+    print(f"device: {device}, torch {torch.__version__}, python {platform.python_version()}")
+
+
+def pick(settings: dict[str, tuple], preset: str) -> dict:
+    """Pick one preset's column from a settings table.
+
+    `settings` maps each setting's name to a tuple of values in the order of PRESETS, so that a
+    notebook shows what changes between presets in one readable table:
+
+        settings = {          # smoke   cpu    full
+            "num_epochs":       (1,     12,    12),    # passes over the training set
+        }
+    """
+    column = PRESETS.index(_check(preset, "pick()"))
+    picked = {}
+    for key, values in settings.items():
+        if not isinstance(values, tuple) or len(values) != len(PRESETS):
+            raise ValueError(
+                f"Setting {key!r} must be a tuple of {len(PRESETS)} values, one per preset "
+                f"{PRESETS}; got {values!r}."
+            )
+        picked[key] = values[column]
+    return picked
+
+
+def set_seed(seed: int, num_threads: int | None = None) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) and make cuDNN deterministic.
+
+    On the CPU, torch uses `num_threads` threads (default: all cores), which keeps timings
+    comparable between runs.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    if num_threads:
+        torch.set_num_threads(num_threads)

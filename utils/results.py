@@ -1,0 +1,98 @@
+"""Record a notebook's measured metrics and print them beside the lesson's published numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+from .reference import for_notebook
+
+RUN_DIR_ENV = "LESSON7_RUN_DIR"  # set by utils.run: where records and figures of a run go
+
+
+def run_dir() -> Path | None:
+    """The run folder when a notebook runs under `python -m utils.run`, else None."""
+    value = os.environ.get(RUN_DIR_ENV)
+    return Path(value) if value else None
+
+
+def _number(name: str, value) -> float | int:
+    """Metrics are plain numbers (tensors and numpy scalars are converted); NaN is refused."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"Metric {name!r} must be a number, got {type(value).__name__}: {value!r}")
+    if math.isnan(value):
+        raise ValueError(f"Metric {name!r} is NaN: the run that produced it did not converge.")
+    return value
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
+        return f"{int(value):,}"
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
+
+
+def make_record(notebook: str, preset: str, metrics: dict) -> dict:
+    """The record of one notebook run: metrics, the lesson's numbers, headline and floor."""
+    metrics = {k: _number(k, v) for k, v in metrics.items()}
+    ref = for_notebook(notebook)
+    record = {"notebook": notebook, "preset": preset, "metrics": metrics, "reference": {}}
+    if ref is not None:
+        if ref.headline not in metrics:
+            raise KeyError(
+                f"{notebook} must record its headline metric {ref.headline!r} "
+                f"(see utils/reference.py); it recorded {sorted(metrics)}."
+            )
+        record["reference"] = {
+            k: {"value": p.value, "setup": p.setup, "source": p.source}
+            for k, p in ref.published.items()
+        }
+        floor = ref.floors.get(preset)
+        value = metrics[ref.headline]
+        record.update(
+            title=ref.title,
+            headline=ref.headline,
+            floor=floor,
+            meets_floor=None if floor is None else bool(
+                value >= floor if ref.higher_is_better else value <= floor),
+        )
+    return record
+
+
+def format_table(record: dict) -> str:
+    """A plain-text table: metric, ours, the lesson's number, and how the lesson got it."""
+    published = record.get("reference", {})
+    names = list(record["metrics"]) + [k for k in published if k not in record["metrics"]]
+    rows = [("metric", f"ours ({record['preset']})", "lesson", "lesson's setup")]
+    for name in names:
+        ref = published.get(name, {})
+        rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
+                     ref.get("setup", "")))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
+             for a, b, c, d in rows]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    if record.get("floor") is not None:
+        verdict = "meets" if record["meets_floor"] else "DOES NOT meet"
+        lines.append(f"headline {record['headline']} {verdict} this preset's floor "
+                     f"of {_fmt(record['floor'])}")
+    return "\n".join(lines)
+
+
+def record_results(notebook: str, preset: str, metrics: dict) -> dict:
+    """Print the metrics beside the lesson's, and save them in the run folder under the runner.
+
+    Every number comes from the run itself: pass what the notebook measured, never a constant.
+    """
+    record = make_record(notebook, preset, metrics)
+    print(format_table(record))
+    folder = run_dir()
+    if folder is not None:
+        (folder / "metrics").mkdir(parents=True, exist_ok=True)
+        (folder / "metrics" / f"{notebook}.json").write_text(json.dumps(record, indent=2))
+    return record

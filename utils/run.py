@@ -1,0 +1,209 @@
+"""Run the lesson's notebooks headlessly with papermill and collect their results in a run folder.
+
+    python -m utils.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks]
+
+Each notebook runs in a fresh kernel with LESSON7_PRESET set to the preset, so its `preset = "auto"`
+parameter resolves to it and its banner says so. The run folder gets the executed notebooks, their
+figures, `results.json` (one entry per notebook) and `RESULTS.md`. A failing notebook is reported
+with the cell that failed, the others still run, and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+
+from .presets import ENV_VAR, PRESETS, resolve_preset
+from .reference import for_notebook
+from .results import RUN_DIR_ENV, format_table
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+PUBLISHED = ROOT / "results"  # where a cpu run keeps its RESULTS.md and results.json
+KERNEL = "lesson7"  # the kernel `make` registers inside .venv
+
+
+def kernel_name() -> str:
+    """The project's kernel when it is registered, else the current environment's python3."""
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    return KERNEL if KERNEL in find_kernel_specs() else "python3"
+
+
+def find_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
+    """The notebooks in `folder`, in order; `only` keeps those whose name is or starts with one of
+    the given names (`01`, `01_resnet_mnist` and `01_resnet_mnist.ipynb` all select notebook 01)."""
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if not only:
+        return notebooks
+    chosen = []
+    for name in only:
+        stem = name.removesuffix(".ipynb")
+        matches = [nb for nb in notebooks if nb.stem == stem or nb.stem.startswith(stem)]
+        if not matches:
+            known = ", ".join(nb.stem for nb in notebooks) or "none"
+            raise SystemExit(f"No notebook matches {name!r} in {folder}. Notebooks: {known}.")
+        chosen += [nb for nb in matches if nb not in chosen]
+    return sorted(chosen)
+
+
+def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str) -> dict:
+    """Execute one notebook into `out_dir`; return its entry for results.json."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    entry = {"name": notebook.stem, "preset": preset, "status": "ok", "seconds": None,
+             "metrics": {}, "reference": {}, "error": None}
+    metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
+    metrics_file.unlink(missing_ok=True)
+    env_before = {k: os.environ.get(k) for k in (ENV_VAR, RUN_DIR_ENV)}
+    os.environ[ENV_VAR], os.environ[RUN_DIR_ENV] = preset, str(out_dir)  # the kernel inherits them
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(out_dir / notebook.name), kernel_name=kernel,
+            cwd=str(notebook.parent), progress_bar=sys.stderr.isatty(), log_output=False,
+        )
+    except PapermillExecutionError as err:
+        first_line = (err.source or "").strip().splitlines()[:1]
+        entry.update(status="failed", error=(
+            f"cell {err.cell_index} (execution count {err.exec_count}, "
+            f"starting {first_line[0][:60]!r}): {err.ename}: {err.evalue}"
+            if first_line else f"cell {err.cell_index}: {err.ename}: {err.evalue}"))
+    except Exception as err:  # kernel died, notebook unreadable, ...
+        entry.update(status="failed", error=f"{type(err).__name__}: {err}")
+    finally:
+        entry["seconds"] = round(time.perf_counter() - start, 1)
+        for key, value in env_before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if metrics_file.exists():
+        record = json.loads(metrics_file.read_text())
+        entry.update({k: record[k] for k in ("metrics", "reference", "headline", "floor",
+                                             "meets_floor", "title") if k in record})
+    elif entry["status"] == "ok":
+        entry.update(status="failed", error="the notebook recorded no results "
+                     "(its last code cell should call utils.results.record_results)")
+    return entry
+
+
+def results_markdown(entries: list[dict], preset: str, created: str) -> str:
+    """RESULTS.md: a summary table, then each notebook's metrics beside the lesson's."""
+    lines = [f"# Results of the `{preset}` preset", "",
+             f"Run of {created}; written by `python -m utils.run`. Each number was measured in "
+             f"that run; the lesson's numbers are from `utils/reference.py`.", "",
+             "| notebook | status | minutes | headline metric | ours | floor | lesson |",
+             "|---|---|---|---|---|---|---|"]
+    for e in entries:
+        headline = e.get("headline")
+        ours = e["metrics"].get(headline) if headline else None
+        lesson = e["reference"].get(headline, {}).get("value") if headline else None
+        floor = e.get("floor")
+        status = e["status"] if e.get("meets_floor") in (None, True) else "below floor"
+        lines.append(
+            f"| {e['name']} | {status} | {e['seconds'] / 60:.1f} | {headline or '-'} | "
+            f"{'-' if ours is None else f'{ours:.4g}'} | {'-' if floor is None else floor} | "
+            f"{'-' if lesson is None else f'{lesson:.4g}'} |")
+    for e in entries:
+        lines += ["", f"## {e['name']}" + (f": {e['title']}" if e.get("title") else ""), ""]
+        if e["error"]:
+            lines += [f"Failed: {e['error']}", ""]
+        if e["metrics"] or e["reference"]:
+            lines += ["```", format_table(e), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(folder: Path, entries: list[dict], preset: str, created: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {"preset": preset, "created": created, "notebooks": entries}
+    (folder / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (folder / "RESULTS.md").write_text(results_markdown(entries, preset, created))
+
+
+def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED) -> None:
+    """Merge this run's entries into results/ (by notebook name), keeping the other notebooks'."""
+    merged = {}
+    existing = folder / "results.json"
+    if existing.exists():
+        old = json.loads(existing.read_text())
+        if old.get("preset") == preset:
+            merged = {e["name"]: e for e in old.get("notebooks", [])}
+    merged.update({e["name"]: e for e in entries})
+    write_results(folder, [merged[k] for k in sorted(merged)], preset, created)
+
+
+def strip_run_metadata(executed: Path, target: Path) -> None:
+    """Copy an executed notebook over its source, without papermill's timing metadata."""
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m utils.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="auto", help=f"one of {', '.join(PRESETS)} or auto")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
+    parser.add_argument("--out", type=Path, help="run folder (default runs/<preset>-<time>)")
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help=argparse.SUPPRESS)
+    parser.add_argument("--no-publish", action="store_true",
+                        help="do not update results/ (a cpu run updates it by default)")
+    parser.add_argument("--update-notebooks", action="store_true",
+                        help="copy each successfully executed notebook back over its source, so "
+                             "the committed notebooks show the outputs of this run")
+    args = parser.parse_args(argv)
+
+    preset = resolve_preset(args.preset)
+    notebooks = find_notebooks(args.notebooks, args.only)
+    if not notebooks:
+        print(f"No notebooks found in {args.notebooks}.", file=sys.stderr)
+        return 1
+    created = datetime.now().strftime("%Y-%m-%d %H:%M")
+    out = (args.out or ROOT / "runs" / f"{preset}-{datetime.now():%Y%m%d-%H%M%S}").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    kernel = kernel_name()
+    print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset with kernel {kernel!r} "
+          f"into {out}")
+
+    entries = []
+    for i, notebook in enumerate(notebooks, 1):
+        print(f"[{i}/{len(notebooks)}] {notebook.stem} ...", flush=True)
+        entry = run_notebook(notebook, out, preset, kernel)
+        entries.append(entry)
+        summary = f"    {entry['status']} in {entry['seconds']:.0f} s"
+        if entry.get("headline"):
+            value = entry["metrics"][entry["headline"]]
+            summary += f", {entry['headline']} = {value:.4g}"
+            if entry.get("floor") is not None:
+                summary += f" ({'meets' if entry['meets_floor'] else 'BELOW'} the floor "
+                summary += f"{entry['floor']})"
+        print(summary + (f"\n    {entry['error']}" if entry["error"] else ""), flush=True)
+        if for_notebook(notebook.stem) is None:
+            print(f"    note: {notebook.stem} has no entry in utils/reference.py", flush=True)
+        if entry["status"] == "ok" and args.update_notebooks:
+            strip_run_metadata(out / notebook.name, notebook)
+
+    write_results(out, entries, preset, created)
+    if preset == "cpu" and not args.no_publish:
+        publish(entries, preset, created)
+        print(f"Updated {PUBLISHED.relative_to(ROOT)}/RESULTS.md and results.json")
+    failed = [e["name"] for e in entries if e["status"] != "ok"]
+    print(f"Done: {len(entries) - len(failed)} ok, {len(failed)} failed"
+          + (f" ({', '.join(failed)})" if failed else "") + f". See {out / 'RESULTS.md'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
