@@ -1,0 +1,1 @@
+"""Helpers for the lesson 7 notebooks: presets, datasets, results, figures and the runner."""
