@@ -4,10 +4,8 @@ papermill run on the `smoke` preset that must record results and reach the headl
 import ast
 import json
 import re
-from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 
 from utils import reference, run
@@ -51,19 +49,15 @@ def test_committed_outputs_come_from_a_clean_cpu_run(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
-def test_notebook_runs_on_smoke_and_reaches_its_floor(path, tmp_path, monkeypatch):
-    monkeypatch.setenv("LESSON7_RUN_DIR", str(tmp_path))
-    executed = tmp_path / path.name
-    papermill.execute_notebook(str(path), str(executed), parameters={"preset": "smoke"},
-                               kernel_name=run.kernel_name(), cwd=str(path.parent),
-                               progress_bar=False)
-    record_file = tmp_path / "metrics" / f"{path.stem}.json"
-    assert record_file.exists(), "the last code cell must call record_results"
-    record = json.loads(record_file.read_text())
+def test_notebook_runs_on_smoke_and_reaches_its_floor(path, smoke_run):
+    result = smoke_run(path)
+    if result.error is not None:
+        raise result.error
+    assert result.record is not None, "the last code cell must call record_results"
     ref = reference.for_notebook(path.stem)
+    record = result.record
     assert record["preset"] == "smoke" and record["headline"] == ref.headline
     value, floor = record["metrics"][ref.headline], ref.floors["smoke"]
     assert value >= floor if ref.higher_is_better else value <= floor, (
         f"{ref.headline} = {value} does not reach the smoke floor {floor}")
-    figures = list(Path(tmp_path / "figures").glob(f"{path.stem}-*.png"))
-    assert figures, "the notebook keeps its figures with keep_figure()"
+    assert result.figures, "the notebook keeps its figures with keep_figure()"

@@ -85,3 +85,19 @@ def test_publish_merges_by_notebook_name(tmp_path):
     payload = json.loads((tmp_path / "results.json").read_text())
     assert [(e["name"], e["metrics"]["a"]) for e in payload["notebooks"]] == [("01", 3), ("02", 2)]
     assert "| 02 | ok |" in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path):
+    run_folder, results = tmp_path / "run", tmp_path / "results"
+    (run_folder / "gallery").mkdir(parents=True)
+    (run_folder / "gallery" / "01-new.png").write_bytes(b"new")
+    (results / "gallery").mkdir(parents=True)
+    (results / "gallery" / "01-old.png").write_bytes(b"old")
+    (results / "gallery" / "02-kept.png").write_bytes(b"kept")
+    entry = {"name": "01", "preset": "cpu", "status": "ok", "seconds": 1.0, "metrics": {},
+             "reference": {}, "error": None}
+    run.publish([entry], "cpu", "today", results, run_folder=run_folder)
+    assert sorted(p.name for p in (results / "gallery").iterdir()) == ["01-new.png", "02-kept.png"]
+    (run_folder / "gallery" / "01-new.png").unlink()
+    run.publish([{**entry, "status": "failed"}], "cpu", "today", results, run_folder=run_folder)
+    assert (results / "gallery" / "01-new.png").read_bytes() == b"new"  # a failure keeps the last

@@ -7,17 +7,19 @@ import matplotlib.pyplot as plt
 from .results import run_dir
 
 
-def keep_figure(notebook: str, name: str, fig=None) -> None:
+def keep_figure(notebook: str, name: str, fig=None, gallery: bool = False) -> None:
     """Save `fig` (default: the current figure) as `<run>/figures/<notebook>-<name>.png`.
 
     Under the runner this collects every notebook's figures in one folder; in JupyterLab (no run
-    folder) it does nothing, so notebooks can call it unconditionally.
+    folder) it does nothing, so notebooks can call it unconditionally. `gallery=True` also puts it
+    in `<run>/gallery/`, which a `cpu` run publishes to results/gallery/ for the README.
     """
     folder = run_dir()
     if folder is None:
         return
     fig = fig or plt.gcf()
-    path = folder / "figures" / f"{notebook}-{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    for sub in ("figures", "gallery") if gallery else ("figures",):
+        path = folder / sub / f"{notebook}-{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
 

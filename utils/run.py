@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from datetime import datetime
@@ -129,8 +130,10 @@ def write_results(folder: Path, entries: list[dict], preset: str, created: str) 
     (folder / "RESULTS.md").write_text(results_markdown(entries, preset, created))
 
 
-def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED) -> None:
-    """Merge this run's entries into results/ (by notebook name), keeping the other notebooks'."""
+def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED,
+            run_folder: Path | None = None) -> None:
+    """Merge this run's entries into results/ (by notebook name), keeping the other notebooks';
+    replace the gallery figures of each notebook that succeeded with this run's."""
     merged = {}
     existing = folder / "results.json"
     if existing.exists():
@@ -139,6 +142,16 @@ def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLI
             merged = {e["name"]: e for e in old.get("notebooks", [])}
     merged.update({e["name"]: e for e in entries})
     write_results(folder, [merged[k] for k in sorted(merged)], preset, created)
+    if run_folder is not None:
+        gallery = folder / "gallery"
+        gallery.mkdir(exist_ok=True)
+        for entry in entries:
+            if entry["status"] != "ok":
+                continue
+            for old in gallery.glob(f"{entry['name']}-*.png"):
+                old.unlink()
+            for figure in (run_folder / "gallery").glob(f"{entry['name']}-*.png"):
+                shutil.copy2(figure, gallery / figure.name)
 
 
 def strip_run_metadata(executed: Path, target: Path) -> None:
@@ -197,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
 
     write_results(out, entries, preset, created)
     if preset == "cpu" and not args.no_publish:
-        publish(entries, preset, created)
+        publish(entries, preset, created, run_folder=out)
         print(f"Updated {PUBLISHED.relative_to(ROOT)}/RESULTS.md and results.json")
     failed = [e["name"] for e in entries if e["status"] != "ok"]
     print(f"Done: {len(entries) - len(failed)} ok, {len(failed)} failed"
