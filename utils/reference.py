@@ -43,6 +43,16 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3)", COURSE_V3),
         },
     ),
+    "01b_resnet_degradation": NotebookReference(
+        title="Why skip connections work: degradation and loss landscapes",
+        headline="plain_depth_gap",
+        # final training loss of the deep plain net minus the shallow plain one's: positive means
+        # the deeper plain net trains worse (degradation). smoke (tiny nets, two epochs) only needs
+        # the sign; cpu must show a clear gap (the shallow nets end near 0.01).
+        floors={"smoke": 0.05, "cpu": 0.03, "full": 0.0},
+        # The lesson publishes no number for this; He et al. 2015 (Figure 1) show it on CIFAR-10.
+        published={},
+    ),
 }
 
 
