@@ -61,3 +61,19 @@ def test_notebook_runs_on_smoke_and_reaches_its_floor(path, smoke_run):
     assert value >= floor if ref.higher_is_better else value <= floor, (
         f"{ref.headline} = {value} does not reach the smoke floor {floor}")
     assert result.figures, "the notebook keeps its figures with keep_figure()"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_gallery_figures_are_kept_by_the_notebook(path, smoke_run):
+    names = run.GALLERY.get(path.stem, [])
+    kept = {f.name for f in smoke_run(path).figures}
+    for name in names:
+        assert f"{path.stem}-{name}.png" in kept, f"utils.run.GALLERY names {name!r}"
+
+
+def test_every_notebook_is_in_the_readme_and_its_gallery_images_exist():
+    readme = (run.ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"notebooks/{path.name}" in readme, f"add {path.name} to the README"
+    for image in re.findall(r"\]\((results/gallery/[^)]+\.png)\)", readme):
+        assert (run.ROOT / image).exists(), f"{image}: run `make run` on cpu to publish it"

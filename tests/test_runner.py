@@ -87,10 +87,12 @@ def test_publish_merges_by_notebook_name(tmp_path):
     assert "| 02 | ok |" in (tmp_path / "RESULTS.md").read_text()
 
 
-def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path):
+def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "GALLERY", {"01": ["new"]})
     run_folder, results = tmp_path / "run", tmp_path / "results"
-    (run_folder / "gallery").mkdir(parents=True)
-    (run_folder / "gallery" / "01-new.png").write_bytes(b"new")
+    (run_folder / "figures").mkdir(parents=True)
+    (run_folder / "figures" / "01-new.png").write_bytes(b"new")
+    (run_folder / "figures" / "01-other.png").write_bytes(b"not in the gallery")
     (results / "gallery").mkdir(parents=True)
     (results / "gallery" / "01-old.png").write_bytes(b"old")
     (results / "gallery" / "02-kept.png").write_bytes(b"kept")
@@ -98,6 +100,6 @@ def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path):
              "reference": {}, "error": None}
     run.publish([entry], "cpu", "today", results, run_folder=run_folder)
     assert sorted(p.name for p in (results / "gallery").iterdir()) == ["01-new.png", "02-kept.png"]
-    (run_folder / "gallery" / "01-new.png").unlink()
+    (run_folder / "figures" / "01-new.png").unlink()
     run.publish([{**entry, "status": "failed"}], "cpu", "today", results, run_folder=run_folder)
     assert (results / "gallery" / "01-new.png").read_bytes() == b"new"  # a failure keeps the last

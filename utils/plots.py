@@ -7,19 +7,18 @@ import matplotlib.pyplot as plt
 from .results import run_dir
 
 
-def keep_figure(notebook: str, name: str, fig=None, gallery: bool = False) -> None:
+def keep_figure(notebook: str, name: str, fig=None) -> None:
     """Save `fig` (default: the current figure) as `<run>/figures/<notebook>-<name>.png`.
 
     Under the runner this collects every notebook's figures in one folder; in JupyterLab (no run
-    folder) it does nothing, so notebooks can call it unconditionally. `gallery=True` also puts it
-    in `<run>/gallery/`, which a `cpu` run publishes to results/gallery/ for the README.
+    folder) it does nothing, so notebooks can call it unconditionally. The figures that
+    `utils.run.GALLERY` names are published to results/gallery/ by a `cpu` run, for the README.
     """
     folder = run_dir()
     if folder is None:
         return
     fig = fig or plt.gcf()
-    for sub in ("figures", "gallery") if gallery else ("figures",):
-        path = folder / sub / f"{notebook}-{name}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
+    path = folder / "figures" / f"{notebook}-{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
 

@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 PUBLISHED = ROOT / "results"  # where a cpu run keeps its RESULTS.md and results.json
 KERNEL = "lesson7"  # the kernel `make` registers inside .venv
+GALLERY = {  # figures kept with keep_figure that a cpu run copies to results/gallery/ (README)
+    "01_resnet_mnist": ["confusion"],
+}
 
 
 def kernel_name() -> str:
@@ -133,7 +136,7 @@ def write_results(folder: Path, entries: list[dict], preset: str, created: str) 
 def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED,
             run_folder: Path | None = None) -> None:
     """Merge this run's entries into results/ (by notebook name), keeping the other notebooks';
-    replace the gallery figures of each notebook that succeeded with this run's."""
+    replace the GALLERY figures of each notebook that succeeded with this run's."""
     merged = {}
     existing = folder / "results.json"
     if existing.exists():
@@ -150,8 +153,10 @@ def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLI
                 continue
             for old in gallery.glob(f"{entry['name']}-*.png"):
                 old.unlink()
-            for figure in (run_folder / "gallery").glob(f"{entry['name']}-*.png"):
-                shutil.copy2(figure, gallery / figure.name)
+            for name in GALLERY.get(entry["name"], []):
+                figure = run_folder / "figures" / f"{entry['name']}-{name}.png"
+                if figure.exists():
+                    shutil.copy2(figure, gallery / figure.name)
 
 
 def strip_run_metadata(executed: Path, target: Path) -> None:
