@@ -31,6 +31,7 @@ PUBLISHED = ROOT / "results"  # where a cpu run keeps its RESULTS.md and results
 KERNEL = "lesson7"  # the kernel `make` registers inside .venv
 GALLERY = {  # figures kept with keep_figure that a cpu run copies to results/gallery/ (README)
     "01_resnet_mnist": ["confusion"],
+    "01b_resnet_degradation": ["degradation", "landscape-2d"],
 }
 
 
@@ -64,7 +65,8 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str) -> dic
     from papermill.exceptions import PapermillExecutionError
 
     entry = {"name": notebook.stem, "preset": preset, "status": "ok", "seconds": None,
-             "metrics": {}, "reference": {}, "error": None}
+             "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "metrics": {}, "reference": {},
+             "error": None}
     metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
     metrics_file.unlink(missing_ok=True)
     env_before = {k: os.environ.get(k) for k in (ENV_VAR, RUN_DIR_ENV)}
@@ -103,10 +105,11 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str) -> dic
 def results_markdown(entries: list[dict], preset: str, created: str) -> str:
     """RESULTS.md: a summary table, then each notebook's metrics beside the lesson's."""
     lines = [f"# Results of the `{preset}` preset", "",
-             f"Run of {created}; written by `python -m utils.run`. Each number was measured in "
-             f"that run; the lesson's numbers are from `utils/reference.py`.", "",
-             "| notebook | status | minutes | headline metric | ours | floor | lesson |",
-             "|---|---|---|---|---|---|---|"]
+             f"Written by `python -m utils.run` on {created}. Each number was measured by the run "
+             f"of its notebook on the date shown; the lesson's numbers are from "
+             f"`utils/reference.py`. Minutes are wall-clock time on the machine that ran it.", "",
+             "| notebook | run on | status | minutes | headline metric | ours | floor | lesson |",
+             "|---|---|---|---|---|---|---|---|"]
     for e in entries:
         headline = e.get("headline")
         ours = e["metrics"].get(headline) if headline else None
@@ -114,7 +117,8 @@ def results_markdown(entries: list[dict], preset: str, created: str) -> str:
         floor = e.get("floor")
         status = e["status"] if e.get("meets_floor") in (None, True) else "below floor"
         lines.append(
-            f"| {e['name']} | {status} | {e['seconds'] / 60:.1f} | {headline or '-'} | "
+            f"| {e['name']} | {e.get('date', '-')} | {status} | {e['seconds'] / 60:.1f} | "
+            f"{headline or '-'} | "
             f"{'-' if ours is None else f'{ours:.4g}'} | {'-' if floor is None else floor} | "
             f"{'-' if lesson is None else f'{lesson:.4g}'} |")
     for e in entries:
