@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import ctypes
-import gc
 import weakref
 from collections.abc import Callable
 
@@ -102,10 +101,8 @@ class PeakTensorMemory(TorchDispatchMode):
 
 def peak_tensor_bytes(fn: Callable[[], object]) -> int:
     """Most tensor memory `fn()` holds at once beyond what existed before (see PeakTensorMemory)."""
-    gc.collect()
     with PeakTensorMemory() as tracker:
         fn()
-        gc.collect()
     return tracker.peak
 
 
@@ -117,31 +114,35 @@ def _status_bytes(field: str) -> int:
     raise KeyError(field)
 
 
-def _return_freed_memory_to_the_os() -> None:
-    """Ask glibc to hand every block of 64 KiB or more straight back to the OS when freed, so the
-    process's resident memory follows its live tensors instead of keeping old peaks."""
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD (also stops glibc raising it on its own)
-    libc.mallopt(-1, 128 * 1024)  # M_TRIM_THRESHOLD
-    libc.malloc_trim(0)
+def _glibc_returns_freed_blocks(libc: ctypes.CDLL, on: bool) -> None:
+    """On: glibc hands every freed block of 64 KiB or more straight back to the OS, so the resident
+    memory follows the live tensors instead of keeping old peaks (but each allocation is slower).
+    Off: large thresholds again (glibc's own upper limits), for speed."""
+    libc.mallopt(-3, 64 * 1024 if on else 32 * 2**20)  # M_MMAP_THRESHOLD
+    libc.mallopt(-1, 128 * 1024 if on else 64 * 2**20)  # M_TRIM_THRESHOLD
+    if on:
+        libc.malloc_trim(0)
 
 
 def peak_process_memory(fn: Callable[[], object]) -> tuple[int, int] | None:
     """(resident memory before, peak resident memory while `fn()` ran), in bytes, for this process.
 
-    Linux only (it resets the kernel's high-water mark in /proc/self/clear_refs); None elsewhere.
-    Unlike `peak_tensor_bytes` this includes everything the process holds: the imported libraries,
-    the allocator's slack, the kernels' workspaces. It varies a little from run to run. It also
-    sets glibc to return freed blocks to the OS for the rest of the process (see above), so that
-    an earlier, larger step does not hide this one's memory in blocks the allocator kept.
+    Linux with glibc only (it resets the kernel's high-water mark in /proc/self/clear_refs); None
+    elsewhere. Unlike `peak_tensor_bytes` this includes everything the process holds: the imported
+    libraries, the allocator's slack, the kernels' workspaces; it varies a little between runs.
+    While `fn()` runs, glibc returns freed memory to the OS at once, so that an earlier, larger
+    step does not hide this one's memory in blocks the allocator kept.
     """
     try:
-        _return_freed_memory_to_the_os()
-        gc.collect()
+        libc = ctypes.CDLL("libc.so.6")
+        _glibc_returns_freed_blocks(libc, True)
         before = _status_bytes("VmRSS")
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # reset VmHWM to the current resident size
     except (OSError, AttributeError):  # no /proc (not Linux) or no glibc
         return None
-    fn()
-    return before, _status_bytes("VmHWM")
+    try:
+        fn()
+        return before, _status_bytes("VmHWM")
+    finally:
+        _glibc_returns_freed_blocks(libc, False)

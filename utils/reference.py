@@ -43,6 +43,21 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3)", COURSE_V3),
         },
     ),
+    "02_densenet": NotebookReference(
+        title="DenseNet: concatenating instead of adding, and what it costs",
+        headline="densenet_accuracy",
+        # smoke trains two epochs on 1,000 digits (about 0.93 seen): well above chance (0.1);
+        # cpu trains 6 epochs on 4,000 digits without augmentation (the ResNet-ish model reaches
+        # about 97.5% like that); full trains the lesson's 12 epochs on 60,000.
+        floors={"smoke": 0.7, "cpu": 0.97, "full": 0.99},
+        published={
+            "resnet_params": Published(
+                41132, "4 x (stride-2 conv + res_block), then conv to 10 channels", COURSE_V3),
+            "resnet_accuracy": Published(
+                0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3), 60,000 digits",
+                COURSE_V3),
+        },
+    ),
 }
 
 
