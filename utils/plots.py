@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 
 from .results import run_dir
 
 
-def keep_figure(notebook: str, name: str, fig=None) -> Path | None:
+def keep_figure(notebook: str, name: str, fig=None) -> None:
     """Save `fig` (default: the current figure) as `<run>/figures/<notebook>-<name>.png`.
 
     Under the runner this collects every notebook's figures in one folder; in JupyterLab (no run
@@ -17,10 +15,9 @@ def keep_figure(notebook: str, name: str, fig=None) -> Path | None:
     """
     folder = run_dir()
     if folder is None:
-        return None
+        return
     fig = fig or plt.gcf()
     path = folder / "figures" / f"{notebook}-{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
-    return path
 
