@@ -21,3 +21,32 @@ def test_res_block_adds_and_dense_block_concatenates():
     x = torch.randn(2, 8, 7, 7)
     assert models.res_block(8)(x).shape == (2, 8, 7, 7)
     assert models.res_block(8, dense=True)(x).shape == (2, 16, 7, 7)
+
+
+def test_densenet_has_the_resnets_depth_and_maps_a_digit_to_ten_logits():
+    dense, res = models.densenet_mnist(), models.resnet_mnist()
+    assert models.count_parameters(dense) == 30_254
+    convs = [sum(isinstance(m, torch.nn.Conv2d) for m in net.modules()) for net in (dense, res)]
+    assert convs == [13, 13]
+    assert dense(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_dense_block_grows_channels_by_the_growth_rate_and_transition_halves_the_size():
+    x = torch.randn(2, 16, 7, 7)
+    assert models.dense_layer(16, 12)(x).shape == (2, 28, 7, 7)
+    assert models.DenseBlock(16, 12, 3)(x).shape == (2, 16 + 3 * 12, 7, 7)
+    assert models.transition(16, 8)(x).shape == (2, 8, 4, 4)
+
+
+def test_checkpointed_dense_blocks_give_the_same_outputs_and_gradients():
+    model, x = models.densenet_mnist(), torch.randn(4, 1, 28, 28)
+    results = []
+    for on in (False, True):
+        models.set_checkpointing(model, on)
+        model.zero_grad()
+        out = model(x)
+        out.pow(2).sum().backward()
+        results.append((out.detach(), [p.grad.clone() for p in model.parameters()]))
+    (out_a, grads_a), (out_b, grads_b) = results
+    assert torch.allclose(out_a, out_b)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grads_a, grads_b))

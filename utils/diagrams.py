@@ -132,9 +132,54 @@ def draw_plain_vs_residual() -> plt.Figure:
     return fig
 
 
+def draw_dense_block() -> plt.Figure:
+    """A residual block beside a dense block of three layers (growth rate k) and its transition."""
+    fig, ax = canvas(9, 8.0, (-0.3, 11.3), (-0.4, 9.6))
+    skip = "#b45f06"
+    # left: residual block, channels stay at c
+    x = 2.3
+    ax.text(x, 9.2, "residual block\nchannels stay c", ha="center", va="center", fontsize=10,
+            fontweight="bold")
+    box(ax, x, 1.6, "x: c channels", "io")
+    box(ax, x, 3.1, "ConvLayer(c, c)", w=2.6)
+    box(ax, x, 4.5, "ConvLayer(c, c)", w=2.6)
+    merge(ax, x, 5.8, "+")
+    box(ax, x, 7.0, "c channels", "io")
+    for a, b in ((1.88, 2.83), (3.38, 4.23), (4.78, 5.55), (6.05, 6.72)):
+        arrow(ax, (x, a), (x, b))
+    arrow(ax, (x - 1.3, 1.6), (x - 0.25, 5.8), curve=-0.45, color=skip)
+    # right: dense block, every layer adds k channels, then a transition halves size and channels
+    x = 8.0
+    ax.text(x, 9.2, "dense block, growth rate k\nchannels grow c, c+k, c+2k, c+3k",
+            ha="center", va="center", fontsize=10, fontweight="bold")
+    box(ax, x, 0.0, "x: c channels, 14x14", "io", w=3.0)
+    previous = 0.0
+    for i in range(3):
+        y = 0.95 + 1.75 * i
+        ni = "c" if i == 0 else f"c+{i}k" if i > 1 else "c+k"
+        box(ax, x, y, f"ConvLayer({ni}, k)", w=2.6)
+        merge(ax, x, y + 0.85, "c")
+        arrow(ax, (x, previous + 0.28), (x, y - 0.28))
+        arrow(ax, (x, y + 0.28), (x, y + 0.6))
+        arrow(ax, (x - 1.2, previous + 0.05), (x - 0.25, y + 0.85), curve=-0.5, color=skip)
+        ax.text(x + 0.4, y + 0.85, f"c+{i + 1}k" if i else "c+k", fontsize=9, va="center")
+        previous = y + 0.85
+    box(ax, x, 6.9, "transition: 1x1 ConvLayer\n(c+3k -> c'), AvgPool 2x2", "conv_s2", w=3.2,
+        h=0.8)
+    box(ax, x, 8.2, "c' channels, 7x7", "io", w=3.0)
+    arrow(ax, (x, previous + 0.25), (x, 6.5))
+    arrow(ax, (x, 7.3), (x, 7.92))
+    ax.text(x - 2.05, 1.5, "x.orig,\nconcatenated", fontsize=8, color=skip, ha="right")
+    fig.suptitle("Adding keeps the channel count; concatenating grows it by k per layer, and only "
+                 "works at one size:\ntransitions between blocks change the size and shrink the "
+                 "channels", fontsize=10, y=0.05)
+    return fig
+
+
 DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "residual_block.png": draw_residual_block,
     "plain_vs_residual.png": draw_plain_vs_residual,
+    "dense_block.png": draw_dense_block,
 }
 
 

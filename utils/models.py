@@ -1,12 +1,15 @@
-"""The lesson's MNIST models (plain CNN, ConvLayer CNN, ResNet-ish), for notebooks that reuse them.
+"""The lesson's MNIST models (plain CNN, ConvLayer CNN, ResNet-ish, DenseNet-ish), for reuse.
 
-Notebook 01 builds each of them step by step and checks that it matches the definitions here.
+Notebook 01 builds the first three step by step and notebook 02 the DenseNet-ish one; each checks
+that it matches the definitions here.
 """
 
 from __future__ import annotations
 
+import torch
 from fastai.layers import ConvLayer, Flatten, MergeLayer, SequentialEx
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 CHANNELS = (1, 8, 16, 32, 16, 10)  # the lesson's widths: 28x28 -> 14 -> 7 -> 4 -> 2 -> 1
 
@@ -50,6 +53,69 @@ def resnet_mnist() -> nn.Sequential:
     """The lesson's ResNet-ish MNIST model (41,132 parameters)."""
     stages = [conv_and_res(ni, nf) for ni, nf in zip(CHANNELS[:4], CHANNELS[1:5])]
     return nn.Sequential(*stages, conv2(CHANNELS[4], CHANNELS[5]), Flatten())
+
+
+def dense_layer(ni: int, growth: int) -> SequentialEx:
+    """A ConvLayer making `growth` new channels, put before its input: ni -> ni + growth."""
+    return SequentialEx(ConvLayer(ni, growth), MergeLayer(dense=True))
+
+
+def _concat_then(layer: nn.Module, *features: torch.Tensor) -> torch.Tensor:
+    return layer(torch.cat(features[::-1], dim=1))
+
+
+class DenseBlock(nn.Sequential):
+    """`n_layers` dense layers: each sees the concatenation of all the block's earlier outputs.
+
+    With `checkpoint = True` it computes the same output from the same weights, but keeps only each
+    layer's new channels for the backward pass and recomputes the concatenations, batchnorms and
+    ReLUs there (the memory-efficient DenseNet of Pleiss et al., 2017), with torch.utils.checkpoint.
+    """
+
+    def __init__(self, ni: int, growth: int, n_layers: int):
+        super().__init__(*[dense_layer(ni + i * growth, growth) for i in range(n_layers)])
+        self.checkpoint = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.checkpoint and torch.is_grad_enabled()):
+            return super().forward(x)
+        features = [x]  # MergeLayer(dense=True) puts the newest channels first: cat(reversed)
+        for layer in self:
+            conv_layer = layer.layers[0]
+            features.append(checkpoint(_concat_then, conv_layer, *features, use_reentrant=False))
+        return torch.cat(features[::-1], dim=1)
+
+
+def transition(ni: int, nf: int) -> nn.Sequential:
+    """Between dense blocks: 1x1 ConvLayer (ni -> nf channels), 2x2 average pooling (half size)."""
+    return nn.Sequential(ConvLayer(ni, nf, ks=1), nn.AvgPool2d(2, ceil_mode=True))
+
+
+def densenet_mnist(stem: int = 16, growth: int = 12, n_layers: int = 2,
+                   compression: float = 0.5) -> nn.Sequential:
+    """DenseNet-ish MNIST model at the ResNet-ish one's depth (13 convolutions, 30,254 parameters).
+
+    A stride-2 ConvLayer to 14x14, then four dense blocks (at 14, 7, 4 and 2 pixels) separated by
+    transitions that keep `compression` of the channels, and the ResNet-ish model's head.
+    """
+    layers: list[nn.Module] = [conv2(1, stem)]
+    channels = stem
+    for i in range(4):
+        layers.append(DenseBlock(channels, growth, n_layers))
+        channels += n_layers * growth
+        if i < 3:
+            nf = int(channels * compression)
+            layers.append(transition(channels, nf))
+            channels = nf
+    return nn.Sequential(*layers, conv2(channels, CHANNELS[-1]), Flatten())
+
+
+def set_checkpointing(model: nn.Module, on: bool = True) -> nn.Module:
+    """Switch recomputation in backward on or off in every DenseBlock of `model`; returns it."""
+    for module in model.modules():
+        if isinstance(module, DenseBlock):
+            module.checkpoint = on
+    return model
 
 
 def count_parameters(model: nn.Module) -> int:
