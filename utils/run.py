@@ -32,6 +32,7 @@ KERNEL = "lesson7"  # the kernel `make` registers inside .venv
 GALLERY = {  # figures kept with keep_figure that a cpu run copies to results/gallery/ (README)
     "01_resnet_mnist": ["confusion"],
     "01b_resnet_degradation": ["degradation", "landscape-2d"],
+    "02_densenet": ["memory", "small-data"],
 }
 
 
