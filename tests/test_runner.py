@@ -67,6 +67,15 @@ def test_runner_exits_zero_when_all_succeed_and_only_selects(notebooks, tmp_path
     assert names == ["b_works"]
 
 
+def test_only_selects_by_whole_leading_words(tmp_path):
+    for name in ("01_resnet_mnist", "01b_resnet_degradation", "02_densenet"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    stems = lambda only: [p.stem for p in run.find_notebooks(tmp_path, only)]  # noqa: E731
+    assert stems(["01"]) == ["01_resnet_mnist"]
+    assert stems(["01b", "02_densenet.ipynb"]) == ["01b_resnet_degradation", "02_densenet"]
+    assert stems(None) == ["01_resnet_mnist", "01b_resnet_degradation", "02_densenet"]
+
+
 def test_only_with_an_unknown_name_lists_the_notebooks(notebooks):
     with pytest.raises(SystemExit, match="No notebook matches 'z9'.*a_fails, b_works"):
         run.find_notebooks(notebooks, ["z9"])

@@ -44,15 +44,16 @@ def kernel_name() -> str:
 
 
 def find_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
-    """The notebooks in `folder`, in order; `only` keeps those whose name is or starts with one of
-    the given names (`01`, `01_resnet_mnist` and `01_resnet_mnist.ipynb` all select notebook 01)."""
+    """The notebooks in `folder`, in order; `only` keeps those named by one of the given names:
+    the whole name or its leading words (`01`, `01_resnet_mnist` and `01_resnet_mnist.ipynb` all
+    select notebook 01, and not 01b)."""
     notebooks = sorted(folder.glob("*.ipynb"))
     if not only:
         return notebooks
     chosen = []
     for name in only:
         stem = name.removesuffix(".ipynb")
-        matches = [nb for nb in notebooks if nb.stem == stem or nb.stem.startswith(stem)]
+        matches = [nb for nb in notebooks if nb.stem == stem or nb.stem.startswith(stem + "_")]
         if not matches:
             known = ", ".join(nb.stem for nb in notebooks) or "none"
             raise SystemExit(f"No notebook matches {name!r} in {folder}. Notebooks: {known}.")
