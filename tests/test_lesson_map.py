@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-LINK = re.compile(r'\[[^\]]+\]\((notebooks/[^)#]+\.ipynb)\),? section "([^"]+)"')
+# a pointer reads `[01](notebooks/01_resnet_mnist.ipynb) › <heading>`; pointers are separated by `;`
+LINK = re.compile(r"\[[^\]]+\]\((notebooks/[^)#]+\.ipynb)\) › ([^;|]+)")
 
 # The items of the lesson summary this project started from: ten notes, ten tips, the papers.
 SEED_ITEMS = [
@@ -59,7 +60,7 @@ def section_cells(nb, heading: str) -> list:
 def pointers():
     for item, where in lesson_map_rows():
         for path, heading in LINK.findall(where):
-            yield item, path, heading
+            yield item, path, heading.strip()
 
 
 def test_every_seed_item_has_a_row():
