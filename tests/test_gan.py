@@ -1,4 +1,4 @@
-"""The training watchers of utils.gan: generation without side effects, grids, quality, NaN guard."""
+"""The training watchers of utils.gan: side-effect-free generation, grids, quality, NaN guard."""
 
 import torch
 from fastai.data.core import DataLoaders

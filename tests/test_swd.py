@@ -24,7 +24,8 @@ def test_two_samples_of_one_distribution_are_close_and_shifts_are_far():
     real, other = blobs(128, 0), blobs(128, 1)
     same = swd(real, other)
     shifted = swd(real, blobs(128, 1, shift=0.3))
-    noise = swd(real, torch.rand(128, 3, 32, 32, generator=torch.Generator().manual_seed(2)) * 2 - 1)
+    g = torch.Generator().manual_seed(2)
+    noise = swd(real, torch.rand(128, 3, 32, 32, generator=g) * 2 - 1)
     assert same < 0.1
     assert shifted > 3 * same
     assert noise > shifted

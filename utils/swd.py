@@ -38,7 +38,7 @@ def laplacian_pyramid(images: torch.Tensor, levels: int) -> list[torch.Tensor]:
 
 def patch_descriptors(images: torch.Tensor, n_per_image: int, patch: int = 7,
                       generator: torch.Generator | None = None) -> torch.Tensor:
-    """`n_per_image` random `patch` x `patch` patches of each image, flattened: (N * n, C * p * p)."""
+    """`n_per_image` random `patch` x `patch` patches of each image, flat: (N * n, C * p * p)."""
     n, c, h, w = images.shape
     ys = torch.randint(0, h - patch + 1, (n, n_per_image), generator=generator)
     xs = torch.randint(0, w - patch + 1, (n, n_per_image), generator=generator)
@@ -54,7 +54,7 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_directions: int = 128
                        generator: torch.Generator | None = None) -> float:
     """Sliced Wasserstein-1 distance between two point clouds of the same size, (n, d) each."""
     if a.shape != b.shape:
-        raise ValueError(f"Both sets need the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(f"Both sets need the same shape: {tuple(a.shape)}, {tuple(b.shape)}")
     directions = torch.randn(a.shape[1], n_directions, generator=generator)
     directions /= directions.norm(dim=0, keepdim=True)
     pa, _ = torch.sort(a.float() @ directions, dim=0)

@@ -70,7 +70,7 @@ def _fill(draw, room, points, color, light=1.0):
 
 
 def _box(draw, room, x0, x1, y0, y1, z0, z1, color, light):
-    """A box's faces that face the camera: top (or bottom), front, and the side toward the camera."""
+    """The faces of a box that the camera sees: top, front, and the side toward the camera."""
     if room.cam_x < x0:
         _fill(draw, room, [(x0, y0, z0), (x0, y1, z0), (x0, y1, z1), (x0, y0, z1)], color,
               light * 0.75)
@@ -89,7 +89,7 @@ def draw_bedroom(rng: np.random.Generator, size: int = SIZE) -> Image.Image:
     room = _Room(rng, px)
     W, H, D = room.width / 2, room.height, room.depth
     light = rng.uniform(0.55, 1.05)  # overall brightness
-    tint = np.array([1.0, 1.0, 1.0]) + rng.uniform(-0.08, 0.08) * np.array([1, 0.2, -1])  # warm/cool
+    tint = 1 + rng.uniform(-0.08, 0.08) * np.array([1, 0.2, -1])  # warm or cool light
     img = Image.new("RGB", (px, px))
     draw = ImageDraw.Draw(img)
 
@@ -145,15 +145,14 @@ def draw_bedroom(rng: np.random.Generator, size: int = SIZE) -> Image.Image:
     # picture above the bed (or beside it)
     pw, ph = rng.uniform(0.5, 1.0), rng.uniform(0.4, 0.7)
     pcx, pcy = bed_x + rng.uniform(-0.3, 0.3), rng.uniform(head_h + 0.35, H - 0.45)
-    _fill(draw, room, [(pcx - pw / 2, pcy - ph / 2, D - 0.01), (pcx + pw / 2, pcy - ph / 2, D - 0.01),
-                       (pcx + pw / 2, pcy + ph / 2, D - 0.01), (pcx - pw / 2, pcy + ph / 2, D - 0.01)],
+    xl, xr, yl, yh, zp = pcx - pw / 2, pcx + pw / 2, pcy - ph / 2, pcy + ph / 2, D - 0.01
+    _fill(draw, room, [(xl, yl, zp), (xr, yl, zp), (xr, yh, zp), (xl, yh, zp)],
           np.full(3, rng.uniform(0.05, 0.3)), light)
     art = [_rgb(rng.uniform(0, 1), rng.uniform(0.3, 0.9), rng.uniform(0.4, 1)) for _ in range(2)]
     split = pcy + rng.uniform(-0.1, 0.1)
-    for color, (ya, yb) in zip(art, ((pcy - ph / 2 + 0.05, split), (split, pcy + ph / 2 - 0.05))):
-        _fill(draw, room, [(pcx - pw / 2 + 0.05, ya, D - 0.02), (pcx + pw / 2 - 0.05, ya, D - 0.02),
-                           (pcx + pw / 2 - 0.05, yb, D - 0.02), (pcx - pw / 2 + 0.05, yb, D - 0.02)],
-              color, light)
+    xl, xr, zp = xl + 0.05, xr - 0.05, D - 0.02
+    for color, (ya, yb) in zip(art, ((yl + 0.05, split), (split, yh - 0.05))):
+        _fill(draw, room, [(xl, ya, zp), (xr, ya, zp), (xr, yb, zp), (xl, yb, zp)], color, light)
 
     # bedside table with a lamp, on the side with more room
     table_x = xb + 0.35 if W - xb > bed_x + W - bed_w else xa - 0.35
