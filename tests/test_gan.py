@@ -62,3 +62,15 @@ def test_nan_guard_stops_and_keeps_the_last_good_weights(capsys):
     assert guard.stopped_at == (0, 5)
     assert all(torch.isfinite(p).all() for p in learn.model.parameters())
     assert "NaNGuard" in capsys.readouterr().out
+
+
+def test_an_empty_validation_set_is_skipped_without_warnings(recwarn):
+    x, y = torch.randn(32, 4), torch.rand(32, 3, 8, 8)
+    dls = DataLoaders.from_dsets(TensorDataset(x, y), TensorDataset(x[:0], y[:0]), bs=8,
+                                 num_workers=0)
+    learn = Learner(dls, tiny_generator(), loss_func=nn.MSELoss(), opt_func=SGD, lr=0.01,
+                    metrics=lambda pred, targ: (pred - targ).abs().mean())
+    learn.fit(1, cbs=gan.SkipEmptyValidation())
+    assert not [w for w in recwarn if "generator is empty" in str(w.message)]
+    assert learn.model.training  # never switched to eval for a validation that did not happen
+    assert len(learn.recorder.values[-1]) == 2  # train loss and the metric, on training batches

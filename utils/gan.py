@@ -1,5 +1,6 @@
 """Watching a generative model train in a notebook: an image grid from fixed inputs every few
-epochs, a sample-quality curve that is not the loss, and a guard that stops on a NaN loss.
+epochs, a sample-quality curve that is not the loss, a guard that stops on a NaN loss, and no
+validation phase when there is nothing to validate on.
 
 The callbacks work with any fastai `Learner`: for a `GANLearner` they use its generator
 (`learn.model.generator`), for any other learner its whole model, so the same code watches a WGAN
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import torch
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback, CancelFitException, CancelValidException
 from fastai.torch_core import TensorImage
 
 from .plots import keep_figure
@@ -181,6 +182,22 @@ class SampleQuality(Callback):
             self.values.append((self.epochs_done, self.measure()))
 
 
+class SkipEmptyValidation(Callback):
+    """Skip the validation phase when the validation set is empty (a GAN's `IndexSplitter([])`),
+    so the model stays in training mode and no empty progress bar warns "Your generator is empty";
+    the metrics (a GAN's gen_loss and crit_loss) are then reported on the training batches."""
+
+    order = -20  # before TrainEvalCallback puts the model in eval mode, and before the Recorder
+
+    def before_fit(self):
+        if len(self.dls.valid) == 0 and hasattr(self.learn, "recorder"):
+            self.learn.recorder.train_metrics, self.learn.recorder.valid_metrics = True, False
+
+    def before_validate(self):
+        if len(self.dl) == 0:
+            raise CancelValidException
+
+
 class NaNGuard(Callback):
     """Stop training at the first loss that is not finite, with a message saying where, and put
     back the last weights that were all finite (saved after every good batch)."""
@@ -213,3 +230,31 @@ class NaNGuard(Callback):
 
     def after_step(self):
         self._save()
+
+
+def plot_losses_and_quality(gen_losses, crit_losses, n_epochs: int, quality: list[tuple],
+                            floor: float | None = None, ceiling: float | None = None,
+                            title: str = "GAN training") -> plt.Figure:
+    """Left: the generator's and critic's (smoothed) losses by epoch; right: the sample-quality
+    distance by epoch, between its floor (real vs real) and ceiling (noise vs real)."""
+    import numpy as np
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for losses, label in ((gen_losses, "generator loss"), (crit_losses, "critic loss")):
+        losses = [float(v) for v in losses]
+        left.plot(np.linspace(0, n_epochs, len(losses)), losses, label=label)
+    left.set(title="the losses", xlabel="epoch", ylabel="loss (smoothed)")
+    left.legend()
+    epochs, values = zip(*quality)
+    right.plot(epochs, values, "o-", color="C2", label="generated vs real")
+    if ceiling is not None:
+        right.axhline(ceiling, color="C3", ls="--", label=f"ceiling: noise vs real ({ceiling:.2f})")
+    if floor is not None:
+        right.axhline(floor, color="C7", ls="--", label=f"floor: real vs real ({floor:.3f})")
+    right.set(title="sample quality: sliced Wasserstein distance", xlabel="epoch",
+              ylabel="SWD of patches (lower is better)")
+    right.set_ylim(bottom=0)
+    right.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -43,6 +43,20 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3)", COURSE_V3),
         },
     ),
+    "04_wgan_bedroom": NotebookReference(
+        title="Wasserstein GAN on bedrooms",
+        headline="swd_gap_closed",
+        # The share of the sliced Wasserstein distance between the untrained generator's patches and
+        # real ones that training closes (0: no better than untrained, 1: as close as other real
+        # images). smoke trains for a few steps: any clear fall counts; cpu must close most of it.
+        floors={"smoke": 0.02, "cpu": 0.5, "full": 0.8},
+        published={
+            "train_minutes": Published(
+                114, "WGAN, basic_generator/basic_critic 64 px, 1 extra layer, bs 128, Adam betas "
+                "(0, 0.99), lr 2e-4, 30 epochs, clip 0.01, 5 critic steps per generator step; "
+                "the lesson shows images only, no metric", COURSE_V3),
+        },
+    ),
 }
 
 
