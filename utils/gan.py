@@ -129,11 +129,14 @@ class ImageGrid(Callback):
         else:
             plt.close(fig)
 
-    def plot_history(self, n_images: int = 8, scale: float = 0.9) -> plt.Figure:
+    def plot_history(self, n_images: int = 8, scale: float = 0.9,
+                     title: str = "the same inputs, epoch after epoch") -> plt.Figure:
         """One row per grid: the first `n_images` of each, so the same input reads down a column."""
         rows = len(self.history)
-        fig, axs = plt.subplots(rows, n_images, figsize=(n_images * scale + 0.9, rows * scale),
-                                squeeze=False)
+        fig, axs = plt.subplots(rows, n_images, figsize=(n_images * scale + 0.5,
+                                                          rows * scale + 0.7),
+                                squeeze=False, layout="constrained")
+        fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.01, hspace=0.01)
         for r, (epoch, images) in enumerate(self.history):
             for c in range(n_images):
                 ax = axs[r, c]
@@ -142,8 +145,8 @@ class ImageGrid(Callback):
                 ax.set_xticks([]), ax.set_yticks([])
                 if c == 0:
                     ax.set_ylabel(f"epoch {epoch}", fontsize=8)
-        fig.supxlabel("the same fixed input in each column")
-        fig.tight_layout(pad=0.2)
+        fig.suptitle(title, fontsize=10)
+        fig.supxlabel("each column: one fixed input", fontsize=9)
         return fig
 
 
