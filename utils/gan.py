@@ -64,17 +64,19 @@ def decoder_for(dls) -> Callable[[torch.Tensor], torch.Tensor]:
 
 def image_grid(images: torch.Tensor, ncols: int = 8, title: str | None = None,
                scale: float = 1.0) -> plt.Figure:
-    """A figure of images (N, C, H, W) in [0, 1], `ncols` a row."""
-    n = len(images)
-    nrows = math.ceil(n / ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale + 0.4),
-                            squeeze=False)
-    for ax in axs.flat:
-        ax.axis("off")
-    for ax, image in zip(axs.flat, images):
-        ax.imshow(image.permute(1, 2, 0).squeeze().numpy(), cmap="gray", vmin=0, vmax=1)
+    """A figure of images (N, C, H, W) in [0, 1], `ncols` a row, drawn as one mosaic."""
+    n, c, h, w = images.shape
+    nrows, pad = math.ceil(n / ncols), max(1, h // 16)
+    mosaic = torch.ones(c, nrows * (h + pad) - pad, ncols * (w + pad) - pad)
+    for i, image in enumerate(images):
+        r, k = divmod(i, ncols)
+        mosaic[:, r * (h + pad):r * (h + pad) + h, k * (w + pad):k * (w + pad) + w] = image
+    fig, ax = plt.subplots(figsize=(ncols * scale, nrows * scale + (0.4 if title else 0)))
+    ax.imshow(mosaic.permute(1, 2, 0).squeeze().numpy(), cmap="gray", vmin=0, vmax=1,
+              interpolation="nearest")
+    ax.axis("off")
     if title:
-        fig.suptitle(title, fontsize=10)
+        ax.set_title(title, fontsize=10)
     fig.tight_layout(pad=0.2)
     return fig
 
