@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .presets import resolve_preset
+from .standins import lsun_bedrooms as lsun_bedrooms_standin
 from .standins import mnist as mnist_standin
 
 CACHE_ENV = "LESSON7_CACHE"
@@ -52,6 +53,21 @@ MNIST = Dataset(
 def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
     """Root of MNIST: `training/<digit>/*.png` and `testing/<digit>/*.png`."""
     return get_root(MNIST, source, preset, verbose)
+
+
+LSUN_BEDROOMS = Dataset(
+    name="lsun_bedrooms",
+    title="LSUN bedrooms",
+    url_attr="LSUN_BEDROOMS",
+    build=lsun_bedrooms_standin.build,
+    offline_description=lsun_bedrooms_standin.DESCRIPTION,
+    version=lsun_bedrooms_standin.VERSION,
+)
+
+
+def lsun_bedrooms(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of LSUN bedrooms: a folder of bedroom photos (JPEG) in nested sub-folders."""
+    return get_root(LSUN_BEDROOMS, source, preset, verbose)
 
 
 # --- the mechanism shared by every dataset -------------------------------------------------------

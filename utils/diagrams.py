@@ -173,6 +173,36 @@ def draw_dense_block() -> plt.Figure:
     fig.suptitle("Adding keeps the channel count; concatenating grows it by k per layer, and only "
                  "works at one size:\ntransitions between blocks change the size and shrink the "
                  "channels", fontsize=10, y=0.05)
+def draw_wgan() -> plt.Figure:
+    """The lesson's WGAN: noise -> generator -> image; real and fake images -> critic -> score."""
+    fig, ax = canvas(11, 5.6, (-0.2, 13.4), (-0.4, 6.6))
+    ax.text(6.6, 6.3, "WGAN: a generator and a critic, trained in turn (5 critic steps per "
+            "generator step)", ha="center", fontsize=11, fontweight="bold")
+    # generator column
+    box(ax, 1.7, 5.2, "noise z: 100 numbers\n(generate_noise)", "io", w=3.0, h=0.8)
+    box(ax, 1.7, 3.3, "basic_generator\ntransposed convs\n1 -> 4 -> 8 -> ... -> 64 px\n"
+        "BN + ReLU, tanh at the end", "conv_s2", w=3.0, h=1.9)
+    box(ax, 1.7, 1.3, "fake image\n3 x 64 x 64", "io", w=3.0, h=0.8)
+    arrow(ax, (1.7, 4.8), (1.7, 4.25))
+    arrow(ax, (1.7, 2.35), (1.7, 1.7))
+    # critic column
+    box(ax, 6.6, 5.2, "real bedroom\n3 x 64 x 64", "io", w=3.0, h=0.8)
+    box(ax, 6.6, 3.3, "basic_critic\nstride-2 convs\n64 -> 32 -> ... -> 4 px\n"
+        "BN + LeakyReLU(0.2)", "conv", w=3.0, h=1.9)
+    box(ax, 6.6, 1.3, "score: one number per image\n(not a probability)", "head", w=3.4, h=0.8)
+    arrow(ax, (6.6, 4.8), (6.6, 4.25))
+    arrow(ax, (3.2, 1.3), (5.1, 2.9), "fake", curve=0.2, text_offset=(-0.2, 0.35))
+    arrow(ax, (6.6, 2.35), (6.6, 1.7))
+    # the losses
+    box(ax, 11.0, 4.6, "critic step (x5)\nloss = mean score(real)\n- mean score(fake)\n"
+        "then clip every weight\nto [-0.01, 0.01]", "merge", w=4.2, h=2.0)
+    box(ax, 11.0, 1.6, "generator step (x1)\nloss = mean score(fake)\n"
+        "(make fakes score\nlike real images)", "merge", w=4.2, h=1.7)
+    arrow(ax, (8.4, 1.3), (8.9, 4.0), curve=-0.2)
+    arrow(ax, (8.4, 1.3), (8.9, 1.5))
+    ax.text(6.6, -0.2, "The critic's score gap between real and fake estimates the Wasserstein "
+            "(earth mover's) distance; clipping keeps the critic smooth enough for that.",
+            ha="center", fontsize=9)
     return fig
 
 
@@ -180,6 +210,7 @@ DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "residual_block.png": draw_residual_block,
     "plain_vs_residual.png": draw_plain_vs_residual,
     "dense_block.png": draw_dense_block,
+    "wgan.png": draw_wgan,
 }
 
 

@@ -1,0 +1,76 @@
+"""The training watchers of utils.gan: side-effect-free generation, grids, quality, NaN guard."""
+
+import torch
+from fastai.data.core import DataLoaders
+from fastai.learner import Learner
+from fastai.optimizer import SGD
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from utils import gan
+
+
+def tiny_generator():
+    return nn.Sequential(nn.Linear(4, 3 * 8 * 8), nn.Unflatten(1, (3, 8, 8)), nn.BatchNorm2d(3),
+                         nn.Tanh())
+
+
+def tiny_learner(x, y):
+    dls = DataLoaders.from_dsets(TensorDataset(x, y), TensorDataset(x[:4], y[:4]), bs=8,
+                                 num_workers=0)
+    return Learner(dls, tiny_generator(), loss_func=nn.MSELoss(), opt_func=SGD, lr=0.01)
+
+
+def test_generate_restores_mode_and_batchnorm_statistics():
+    model = tiny_generator().eval()
+    before = {k: v.clone() for k, v in model.named_buffers()}
+    out = gan.generate(model, torch.randn(10, 4), bs=4, batch_stats=True)
+    assert out.shape == (10, 3, 8, 8) and not model.training
+    for k, v in model.named_buffers():
+        assert torch.equal(v, before[k]), k
+
+
+def test_image_grid_and_sample_quality_follow_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSON7_RUN_DIR", str(tmp_path))
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = torch.rand(64, 3, 8, 8) * 0.2 + 0.3  # targets: grey-ish images in [-1, 1] units
+    learn = tiny_learner(x, y)
+    inputs = torch.randn(16, 4)
+    grid = gan.ImageGrid(inputs, every=2, notebook="nb", show=False,
+                         decode=lambda t: ((t + 1) / 2).clamp(0, 1))
+    quality = gan.SampleQuality(y[:16], inputs, every=1, levels=2, patch=3, n_per_image=8)
+    learn.fit(3, cbs=[grid, quality])
+    assert [e for e, _ in grid.history] == [2, 3]
+    assert grid.history[0][1].shape == (16, 3, 8, 8)
+    assert 0 <= grid.history[0][1].min() and grid.history[0][1].max() <= 1
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
+        "nb-grid-epoch002.png", "nb-grid-epoch003.png"]
+    assert [e for e, _ in quality.values] == [0, 1, 2, 3]
+    assert quality.values[-1][1] < quality.values[0][1]  # it learns to match the targets
+    gan.ImageGrid.plot_history(grid)
+
+
+def test_nan_guard_stops_and_keeps_the_last_good_weights(capsys):
+    x = torch.randn(64, 4)
+    y = torch.rand(64, 3, 8, 8)
+    x[40] = float("nan")  # one bad input, in the sixth batch
+    learn = tiny_learner(x, y)
+    learn.dls.train.shuffle = False
+    guard = gan.NaNGuard()
+    learn.fit(2, cbs=guard)
+    assert guard.stopped_at == (0, 5)
+    assert all(torch.isfinite(p).all() for p in learn.model.parameters())
+    assert "NaNGuard" in capsys.readouterr().out
+
+
+def test_an_empty_validation_set_is_skipped_without_warnings(recwarn):
+    x, y = torch.randn(32, 4), torch.rand(32, 3, 8, 8)
+    dls = DataLoaders.from_dsets(TensorDataset(x, y), TensorDataset(x[:0], y[:0]), bs=8,
+                                 num_workers=0)
+    learn = Learner(dls, tiny_generator(), loss_func=nn.MSELoss(), opt_func=SGD, lr=0.01,
+                    metrics=lambda pred, targ: (pred - targ).abs().mean())
+    learn.fit(1, cbs=gan.SkipEmptyValidation())
+    assert not [w for w in recwarn if "generator is empty" in str(w.message)]
+    assert learn.model.training  # never switched to eval for a validation that did not happen
+    assert len(learn.recorder.values[-1]) == 2  # train loss and the metric, on training batches
