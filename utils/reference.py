@@ -50,9 +50,10 @@ NOTEBOOKS: dict[str, NotebookReference] = {
     "07_rnn_human_numbers": NotebookReference(
         title="RNNs from scratch on human numbers",
         headline="ours_accuracy",
-        # smoke: 2 epochs on a fifth of the stream, well above the 0.16 of always predicting the
-        # most common word; cpu and full: the same full data and schedule, at least 0.95
-        floors={"smoke": 0.3, "cpu": 0.95, "full": 0.95},
+        # smoke: 6 epochs on an eighth of the stream (0.61 seen), whose short validation rows are
+        # mostly cold starts: well above the 0.16 of always predicting the most common word;
+        # cpu and full: the same full data and schedule, at least 0.95 (the target)
+        floors={"smoke": 0.4, "cpu": 0.95, "full": 0.95},
         published={
             "baseline_accuracy": Published(
                 0.1517, f"always predict 'thousand'; {BOOK_SPLIT}", FASTBOOK_12),
