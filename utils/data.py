@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .presets import resolve_preset
+from .standins import human_numbers as human_numbers_standin
 from .standins import lsun_bedrooms as lsun_bedrooms_standin
 from .standins import mnist as mnist_standin
 
@@ -68,6 +69,21 @@ LSUN_BEDROOMS = Dataset(
 def lsun_bedrooms(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
     """Root of LSUN bedrooms: a folder of bedroom photos (JPEG) in nested sub-folders."""
     return get_root(LSUN_BEDROOMS, source, preset, verbose)
+
+
+HUMAN_NUMBERS = Dataset(
+    name="human_numbers",
+    title="Human numbers",
+    url_attr="HUMAN_NUMBERS",
+    build=human_numbers_standin.build,
+    offline_description=human_numbers_standin.DESCRIPTION,
+    version=human_numbers_standin.VERSION,
+)
+
+
+def human_numbers(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of human numbers: `train.txt` (1 to 7,999) and `valid.txt` (8,001 to 9,999)."""
+    return get_root(HUMAN_NUMBERS, source, preset, verbose)
 
 
 # --- the mechanism shared by every dataset -------------------------------------------------------

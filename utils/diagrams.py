@@ -11,7 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon  # noqa: E402
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
 COLORS = {  # one colour per kind of layer, the same in every diagram
@@ -20,7 +20,12 @@ COLORS = {  # one colour per kind of layer, the same in every diagram
     "merge": "#f9cb9c",
     "io": "#eeeeee",
     "head": "#d9ead3",
+    "input": "#cfe2f3",  # RNN notation: rectangle = input
+    "hidden": "#f9cb9c",  # circle = activations (hidden state)
+    "output": "#d9ead3",  # triangle = output
+    "gate": "#ead1dc",
 }
+ARROWS = {"i_h": "#38761d", "h_h": "#b45f06", "h_o": "#1155cc"}  # the lesson's green, brown, blue
 
 
 # --- drawing primitives --------------------------------------------------------------------------
@@ -203,6 +208,107 @@ def draw_wgan() -> plt.Figure:
     ax.text(6.6, -0.2, "The critic's score gap between real and fake estimates the Wasserstein "
             "(earth mover's) distance; clipping keeps the critic smooth enough for that.",
             ha="center", fontsize=9)
+
+
+# --- recurrent networks (notebook 07) ------------------------------------------------------------
+
+
+def rect(ax, x, y, text, w=1.2, h=0.6):
+    """An input: a rectangle (the lesson's RNN notation)."""
+    box(ax, x, y, text, "input", w=w, h=h)
+
+
+def node(ax, x, y, text="", r=0.38):
+    """Activations (hidden state): a circle."""
+    ax.add_patch(Circle((x, y), r, fc=COLORS["hidden"], ec="#333333", lw=1))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def triangle(ax, x, y, text="", s=0.45):
+    """An output: a triangle."""
+    ax.add_patch(Polygon([(x - s, y - s * 0.8), (x + s, y - s * 0.8), (x, y + s * 0.9)],
+                         closed=True, fc=COLORS["output"], ec="#333333", lw=1))
+    ax.text(x + s + 0.1, y, text, ha="left", va="center", fontsize=9)
+
+
+def draw_rnn_unrolled() -> plt.Figure:
+    """Three words in, the next word out: unrolled (left) and as a loop (right)."""
+    fig, ax = canvas(10, 5.8, (-0.6, 12.6), (-2.2, 5.6))
+    green, brown, blue = ARROWS["i_h"], ARROWS["h_h"], ARROWS["h_o"]
+    ax.text(3.6, 5.2, "unrolled: one step per word", ha="center", fontsize=10,
+            fontweight="bold")
+    xs = [0.8, 3.3, 5.8]
+    for i, x in enumerate(xs):
+        rect(ax, x, 0.0, f"word {i + 1}")
+        node(ax, x + 0.9, 2.2, f"h{i + 1}")
+        arrow(ax, (x, 0.32), (x + 0.7, 1.85), color=green)
+        if i:
+            arrow(ax, (xs[i - 1] + 1.3, 2.2), (x + 0.5, 2.2), color=brown)
+            ax.text(x + 0.1, 2.45, "+", ha="center", fontsize=12, fontweight="bold")
+    triangle(ax, xs[-1] + 0.9, 4.2, "word 4")
+    arrow(ax, (xs[-1] + 0.9, 2.6), (xs[-1] + 0.9, 3.8), color=blue)
+    # right: the same model as a loop
+    x = 10.2
+    ax.text(x, 5.2, "as a loop", ha="center", fontsize=10, fontweight="bold")
+    rect(ax, x, 0.0, "word t")
+    node(ax, x, 2.2, "h")
+    triangle(ax, x, 4.2, "word t+1")
+    arrow(ax, (x, 0.32), (x, 1.8), color=green)
+    arrow(ax, (x, 2.6), (x, 3.8), color=blue)
+    arrow(ax, (x + 0.35, 2.4), (x + 0.35, 2.0), curve=-2.2, color=brown)
+    ax.text(x + 1.25, 2.2, "for each\nword", fontsize=8, color=brown, va="center")
+    for i, (name, color, what) in enumerate((
+            ("i_h", green, "input to hidden: embedding"),
+            ("h_h", brown, "hidden to hidden: linear + ReLU (the same weights at every step)"),
+            ("h_o", blue, "hidden to output: linear, then softmax"))):
+        ax.text(0.2, -0.85 - 0.4 * i, f"{name}: {what}", color=color, fontsize=8,
+                ha="left", va="center")
+    fig.suptitle("rectangle = input, circle = activations (hidden state), triangle = output; "
+                 "same-coloured arrows share weights", fontsize=9, y=0.02)
+    return fig
+
+
+def _cell(ax, x0, title, gates, state_text, out_text, note):
+    ax.text(x0 + 2.5, 6.3, title, ha="center", fontsize=11, fontweight="bold")
+    rect(ax, x0 + 0.6, 0.0, "x_t", w=0.9)
+    node(ax, x0 - 0.4, 1.6, "h_t-1", r=0.45)
+    box(ax, x0 + 2.5, 1.6, "cat([h_t-1, x_t])", "io", w=2.4, h=0.5)
+    arrow(ax, (x0 + 0.6, 0.3), (x0 + 1.8, 1.35), color=ARROWS["i_h"])
+    arrow(ax, (x0 + 0.05, 1.6), (x0 + 1.3, 1.6), color=ARROWS["h_h"])
+    for i, (name, act, what) in enumerate(gates):
+        gx = x0 + 0.2 + i * 1.55
+        box(ax, gx + 0.5, 3.1, f"{name}\n{act}", "gate", w=1.35, h=0.7, fontsize=8)
+        arrow(ax, (x0 + 2.5, 1.85), (gx + 0.5, 2.75))
+        ax.text(gx + 0.5, 2.3 - 0.0, "", fontsize=7)
+        ax.text(gx + 0.5, 3.75, what, ha="center", va="bottom", fontsize=7)
+    box(ax, x0 + 2.5, 5.0, state_text, "hidden", w=4.8, h=0.75, fontsize=8)
+    previous = "c_t-1" if "c_t-1" in state_text else "h_t-1"
+    node(ax, x0 - 0.9, 5.0, previous, r=0.45)
+    arrow(ax, (x0 - 0.45, 5.0), (x0 + 0.1, 5.0), color=ARROWS["h_h"])
+    for i in range(len(gates)):
+        arrow(ax, (x0 + 0.7 + i * 1.55, 4.2), (x0 + 2.5, 4.6))
+    node(ax, x0 + 5.6, 6.0 - 0.6, out_text, r=0.5)
+    arrow(ax, (x0 + 4.9, 5.0), (x0 + 5.2, 5.2), color=ARROWS["h_o"])
+    ax.text(x0 + 2.5, -0.9, note, ha="center", fontsize=8, wrap=True)
+
+
+def draw_lstm_gru() -> plt.Figure:
+    """The LSTM and GRU cells: gates (sigmoids) decide what to keep, forget and output."""
+    fig, ax = canvas(12, 5.6, (-1.7, 15.4), (-1.4, 6.8))
+    _cell(ax, 0.0, "LSTM cell (nn.LSTM)",
+          [("forget f", "sigmoid", "keep c?"), ("input i", "sigmoid", "write?"),
+           ("cell g", "tanh", "new values"), ("output o", "sigmoid", "show c?")],
+          "c_t = f * c_t-1 + i * g\nh_t = o * tanh(c_t)", "h_t, c_t",
+          "two states: the cell state c only passes through * and +,\n"
+          "so its gradient does not shrink through a matrix product at every step")
+    _cell(ax, 8.6, "GRU cell (nn.GRU)",
+          [("reset r", "sigmoid", "use h_t-1?"), ("update z", "sigmoid", "keep h?"),
+           ("new n", "tanh", "from r * h_t-1")],
+          "n = tanh(W x_t + r * (U h_t-1))\nh_t = (1 - z) * n + z * h_t-1", "h_t",
+          "one state, three gates: the update gate z\n"
+          "copies h_t-1 through unchanged when z is 1")
+    fig.suptitle("Gated cells: sigmoid gates between 0 and 1 decide, element by element, what the "
+                 "state keeps", fontsize=10, y=0.03)
     return fig
 
 
@@ -211,6 +317,8 @@ DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "plain_vs_residual.png": draw_plain_vs_residual,
     "dense_block.png": draw_dense_block,
     "wgan.png": draw_wgan,
+    "rnn_unrolled.png": draw_rnn_unrolled,
+    "lstm_gru.png": draw_lstm_gru,
 }
 
 
