@@ -36,7 +36,7 @@ def tiny_dataset(build=None, version=1):
                         offline_description="three small files", version=version)
 
 
-# --- the offline MNIST -----------------------------------------------------------------------------
+# --- the offline MNIST ----------------------------------------------------------------------------
 
 
 def test_mnist_has_the_layout_and_counts_of_urls_mnist(built_mnist):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .presets import resolve_preset
+from .standins import camvid as camvid_standin
 from .standins import mnist as mnist_standin
 
 CACHE_ENV = "LESSON7_CACHE"
@@ -52,6 +53,21 @@ MNIST = Dataset(
 def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
     """Root of MNIST: `training/<digit>/*.png` and `testing/<digit>/*.png`."""
     return get_root(MNIST, source, preset, verbose)
+
+
+CAMVID = Dataset(
+    name="camvid",
+    title="CamVid",
+    url_attr="CAMVID",
+    build=camvid_standin.build,
+    offline_description=camvid_standin.DESCRIPTION,
+    version=camvid_standin.VERSION,
+)
+
+
+def camvid(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of CamVid: `images/*.png`, `labels/<stem>_P.png`, `codes.txt`, `valid.txt`."""
+    return get_root(CAMVID, source, preset, verbose)
 
 
 # --- the mechanism shared by every dataset -------------------------------------------------------
