@@ -77,7 +77,7 @@ def test_colours_are_fixed_and_void_is_black():
 def test_figures_draw(tmp_path):
     codes = ["Road", "Void", "Sky"]
     masks = [np.array([[0, 1], [2, 2]])] * 2
-    fig = seg.show_predictions([np.zeros((2, 2, 3))] * 2, masks, masks, codes)
+    fig = seg.show_predictions([np.zeros((2, 2, 3))] * 2, masks, {"a": masks, "b": masks}, codes)
     fig.savefig(tmp_path / "p.png")
     ious = {"a": np.array([0.5, np.nan, 0.9]), "b": np.array([0.4, np.nan, 1.0])}
     fig = seg.plot_iou(ious, codes)

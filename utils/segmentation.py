@@ -119,21 +119,25 @@ def colourise(mask, colours) -> np.ndarray:
     return colours[np.asarray(mask, dtype=np.int64)]
 
 
-def show_predictions(images, targets, preds, codes, titles=("image", "ground truth", "prediction")):
-    """Rows of image | ground truth | prediction, with a legend of the classes that appear."""
+def show_predictions(images, targets, preds: dict, codes):
+    """Rows of image | ground truth | each model's prediction, with a legend of the classes shown.
+
+    `preds` maps a model's name to its predicted masks, one per image.
+    """
     colours = class_colours(codes)
-    n = len(images)
-    fig, axs = plt.subplots(n, len(titles), figsize=(2.6 * len(titles) + 2.2, 2.0 * n),
-                            squeeze=False)
-    for row, (im, targ, pred) in enumerate(zip(images, targets, preds)):
-        for ax, shown in zip(axs[row], (im, colourise(targ, colours), colourise(pred, colours))):
-            ax.imshow(shown)
+    titles = ["image", "ground truth", *preds]
+    n, ncols = len(images), len(titles)
+    fig, axs = plt.subplots(n, ncols, figsize=(2.6 * ncols + 2.2, 2.0 * n + 0.4), squeeze=False)
+    masks = [list(targets), *[list(p) for p in preds.values()]]
+    for row, im in enumerate(images):
+        shown = [im, *[colourise(m[row], colours) for m in masks]]
+        for ax, picture in zip(axs[row], shown):
+            ax.imshow(picture)
             ax.set_xticks([]), ax.set_yticks([])
         axs[row, 0].set_ylabel(f"example {row + 1}")
     for ax, title in zip(axs[0], titles):
-        ax.set_title(title)
-    present = sorted(set(np.unique(np.stack([np.asarray(t) for t in targets])))
-                     | set(np.unique(np.stack([np.asarray(p) for p in preds]))))
+        ax.set_title(title, fontsize=10)
+    present = sorted(set().union(*[np.unique(np.asarray(x)).tolist() for m in masks for x in m]))
     handles = [Patch(color=colours[c], label=codes[c]) for c in present]
     fig.legend(handles=handles, loc="center right", fontsize=8, title="class")
     fig.tight_layout(rect=(0, 0, 1 - 2.0 / fig.get_figwidth(), 1))
