@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from utils import data
-from utils.segmentation import check_folder
+from utils.segmentation import CAMVID_COLOURS, check_folder
 from utils.standins import camvid
 
 SMALL = {"n_images": 10, "size": (30, 40)}  # small builds keep these tests fast
@@ -30,6 +30,7 @@ def test_codes_are_camvids_32_classes_in_order(built):
     assert len(codes) == 32 and codes[0] == "Animal" and codes[-1] == "Wall"
     assert codes.index("Void") == 30 and codes.index("Sky") == 21 and codes.index("Road") == 17
     assert codes == sorted(codes, key=str.lower)  # CamVid's codes.txt is in alphabetical order
+    assert list(CAMVID_COLOURS) == codes  # figures colour every class the way CamVid does
 
 
 def test_valid_txt_names_existing_images_of_one_sequence(built):

@@ -71,6 +71,8 @@ def test_colours_are_fixed_and_void_is_black():
     codes = ["Road", "Void", "Sky"]
     colours = seg.class_colours(codes)
     assert colours.shape == (3, 3) and (colours[1] == 0).all()
+    assert tuple(colours[0] * 255) == (128, 64, 128)  # CamVid's own colour for Road
+    assert len(seg.CAMVID_COLOURS) == 32 and seg.class_colours(["a", "b"]).shape == (2, 3)
     assert seg.colourise(np.array([[0, 2]]), colours).shape == (1, 2, 3)
 
 

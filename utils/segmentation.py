@@ -105,10 +105,28 @@ def check_folder(path: Path, codes) -> int:
 # --- figures -------------------------------------------------------------------------------------
 
 
+# CamVid's own label colours (label_colors.txt of the dataset), so figures look like CamVid's
+CAMVID_COLOURS = {
+    "Animal": (64, 128, 64), "Archway": (192, 0, 128), "Bicyclist": (0, 128, 192),
+    "Bridge": (0, 128, 64), "Building": (128, 0, 0), "Car": (64, 0, 128),
+    "CartLuggagePram": (64, 0, 192), "Child": (192, 128, 64), "Column_Pole": (192, 192, 128),
+    "Fence": (64, 64, 128), "LaneMkgsDriv": (128, 0, 192), "LaneMkgsNonDriv": (192, 0, 64),
+    "Misc_Text": (128, 128, 64), "MotorcycleScooter": (192, 0, 192), "OtherMoving": (128, 64, 64),
+    "ParkingBlock": (64, 192, 128), "Pedestrian": (64, 64, 0), "Road": (128, 64, 128),
+    "RoadShoulder": (128, 128, 192), "Sidewalk": (0, 0, 192), "SignSymbol": (192, 128, 128),
+    "Sky": (128, 128, 128), "SUVPickupTruck": (64, 128, 192), "TrafficCone": (0, 0, 64),
+    "TrafficLight": (0, 64, 64), "Train": (192, 64, 128), "Tree": (128, 128, 0),
+    "Truck_Bus": (192, 128, 192), "Tunnel": (64, 0, 64), "VegetationMisc": (192, 192, 0),
+    "Void": (0, 0, 0), "Wall": (64, 192, 0),
+}
+
+
 def class_colours(codes, void: str = "Void") -> np.ndarray:
-    """One RGB colour (0..1) per class, the same in every figure; Void is black."""
+    """One RGB colour (0..1) per class, the same in every figure: CamVid's own for CamVid's
+    classes, matplotlib's tab20 for others; Void is black."""
     cmap = [*plt.get_cmap("tab20").colors, *plt.get_cmap("tab20b").colors]
-    colours = np.array([cmap[i % len(cmap)] for i in range(len(codes))])
+    colours = np.array([np.array(CAMVID_COLOURS[c]) / 255 if c in CAMVID_COLOURS
+                        else cmap[i % len(cmap)] for i, c in enumerate(codes)])
     if void in list(codes):
         colours[list(codes).index(void)] = 0
     return colours
