@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .presets import resolve_preset
+from .standins import camvid as camvid_standin
 from .standins import human_numbers as human_numbers_standin
 from .standins import lsun_bedrooms as lsun_bedrooms_standin
 from .standins import mnist as mnist_standin
@@ -84,6 +85,21 @@ HUMAN_NUMBERS = Dataset(
 def human_numbers(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
     """Root of human numbers: `train.txt` (1 to 7,999) and `valid.txt` (8,001 to 9,999)."""
     return get_root(HUMAN_NUMBERS, source, preset, verbose)
+
+
+CAMVID = Dataset(
+    name="camvid",
+    title="CamVid",
+    url_attr="CAMVID",
+    build=camvid_standin.build,
+    offline_description=camvid_standin.DESCRIPTION,
+    version=camvid_standin.VERSION,
+)
+
+
+def camvid(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of CamVid: `images/*.png`, `labels/<stem>_P.png`, `codes.txt`, `valid.txt`."""
+    return get_root(CAMVID, source, preset, verbose)
 
 
 # --- the mechanism shared by every dataset -------------------------------------------------------

@@ -309,6 +309,40 @@ def draw_lstm_gru() -> plt.Figure:
           "copies h_t-1 through unchanged when z is 1")
     fig.suptitle("Gated cells: sigmoid gates between 0 and 1 decide, element by element, what the "
                  "state keeps", fontsize=10, y=0.03)
+
+
+def draw_unet() -> plt.Figure:
+    """U-Net: the encoder halves the size, the decoder doubles it back, skips concatenate."""
+    fig, ax = canvas(10, 6.0, (-0.6, 14.6), (0.3, 9.4))
+    sizes = ["H x W", "H/2 x W/2", "H/4 x W/4"]
+    ys = [7.6, 5.7, 3.8]
+    for i, (y, size, nf) in enumerate(zip(ys, sizes, (16, 32, 64))):
+        ex, dx = 2.0 + 0.9 * i, 12.0 - 0.9 * i
+        box(ax, ex, y, f"double conv -> {nf}\n{size}", "conv", w=2.6, h=0.8)
+        box(ax, dx, y, f"concatenate {nf}+{nf},\ndouble conv -> {nf}", "conv", w=2.6, h=0.8)
+        merge(ax, dx - 1.75, y, "c")
+        arrow(ax, (ex + 1.3, y), (dx - 2.0, y), "skip: kept, then concatenated" if i == 0 else None,
+              color="#b45f06", text_offset=(-1.5, 0.22))
+        arrow(ax, (dx - 1.5, y), (dx - 1.3, y))
+        if i < 2:
+            arrow(ax, (ex, y - 0.4), (ex + 0.9, ys[i + 1] + 0.4), "max-pool /2",
+                  text_offset=(-1.9, 0))
+            arrow(ax, (dx - 0.9, ys[i + 1] + 0.4), (dx, y - 0.4), "up-conv x2",
+                  text_offset=(0.1, 0))
+    box(ax, 7.0, 1.9, "bottleneck: double conv -> 128\nH/8 x W/8 (smallest, most channels)",
+        "conv_s2", w=5.0, h=0.8)
+    arrow(ax, (3.8, 3.4), (5.2, 2.3), "max-pool /2", text_offset=(-1.9, 0))
+    arrow(ax, (8.8, 2.3), (10.2, 3.4), "up-conv x2", text_offset=(0.1, 0))
+    box(ax, 1.0, 8.9, "image 3 x H x W", "io", w=2.6, h=0.5)
+    arrow(ax, (1.4, 8.65), (1.8, 8.0))
+    box(ax, 12.9, 8.9, "1x1 conv -> a logit\nper class and pixel", "head", w=2.8, h=0.7)
+    arrow(ax, (12.3, 8.0), (12.6, 8.55))
+    ax.text(2.9, 0.8, "encoder\n(downsampling path)", ha="center", fontsize=11,
+            fontweight="bold", color="#0b5394")
+    ax.text(11.1, 0.8, "decoder\n(upsampling path)", ha="center", fontsize=11,
+            fontweight="bold", color="#0b5394")
+    fig.suptitle("U-Net: the encoder finds what is there, the decoder says where; the skips bring "
+                 "back the detail the encoder threw away", fontsize=10, y=0.97)
     return fig
 
 
@@ -319,6 +353,7 @@ DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "wgan.png": draw_wgan,
     "rnn_unrolled.png": draw_rnn_unrolled,
     "lstm_gru.png": draw_lstm_gru,
+    "unet.png": draw_unet,
 }
 
 

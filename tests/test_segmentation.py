@@ -1,0 +1,86 @@
+"""Segmentation metrics (Void-masked accuracy, IoU) and the checks of a CamVid-style folder."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from utils import segmentation as seg
+
+
+def test_confusion_matrix_counts_true_by_predicted():
+    targs = torch.tensor([[0, 0, 1, 2]])
+    preds = torch.tensor([[0, 1, 1, 2]])
+    cm = seg.confusion_matrix(preds, targs, 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_void_pixels_count_neither_for_nor_against():
+    targs = torch.tensor([0, 0, 1, 1, 2, 2])  # class 2 is Void
+    preds = torch.tensor([0, 0, 1, 0, 0, 1])
+    cm = seg.confusion_matrix(preds, targs, 3)
+    assert seg.pixel_accuracy(cm, ignore=[2]) == pytest.approx(3 / 4)
+    assert seg.pixel_accuracy(cm) == pytest.approx(3 / 6)
+    # the lesson's acc_camvid on the same pixels
+    mask = targs != 2
+    assert (preds[mask] == targs[mask]).float().mean().item() == pytest.approx(3 / 4)
+
+
+def test_iou_per_class_and_mean():
+    targs = torch.tensor([0, 0, 1, 1, 2])
+    preds = torch.tensor([0, 1, 1, 1, 0])
+    iou = seg.iou_per_class(seg.confusion_matrix(preds, targs, 4), ignore=[2])
+    assert iou[0] == pytest.approx(1 / 2)  # TP 1, FN 1, FP 0 (the Void pixel does not count)
+    assert iou[1] == pytest.approx(2 / 3)  # TP 2, FP 1
+    assert np.isnan(iou[2]) and np.isnan(iou[3])  # Void; a class seen nowhere
+    assert seg.mean_iou(iou) == pytest.approx((1 / 2 + 2 / 3) / 2)
+
+
+def write_pair(root, stem, size=(8, 6), mask_size=None, value=1):
+    (root / "images").mkdir(exist_ok=True)
+    (root / "labels").mkdir(exist_ok=True)
+    Image.new("RGB", size).save(root / "images" / f"{stem}.png")
+    Image.new("L", mask_size or size, value).save(root / "labels" / f"{stem}_P.png")
+
+
+def test_check_folder_accepts_good_pairs(tmp_path):
+    write_pair(tmp_path, "a"), write_pair(tmp_path, "b")
+    assert seg.check_folder(tmp_path, ["x", "y"]) == 2
+
+
+def test_an_image_without_its_mask_is_named(tmp_path):
+    write_pair(tmp_path, "a")
+    (tmp_path / "labels" / "a_P.png").unlink()
+    with pytest.raises(seg.SegmentationDataError, match=r"a\.png has no mask: expected labels/a_P"):
+        seg.check_folder(tmp_path, ["x", "y"])
+
+
+def test_a_class_index_outside_codes_is_named(tmp_path):
+    write_pair(tmp_path, "a", value=5)
+    with pytest.raises(seg.SegmentationDataError, match=r"a_P\.png has class index 5.*only 2"):
+        seg.check_folder(tmp_path, ["x", "y"])
+
+
+def test_mismatched_sizes_are_named(tmp_path):
+    write_pair(tmp_path, "a", size=(8, 6), mask_size=(6, 8))
+    with pytest.raises(seg.SegmentationDataError, match=r"a_P\.png is 6x8 but its image a\.png"):
+        seg.check_folder(tmp_path, ["x", "y"])
+
+
+def test_colours_are_fixed_and_void_is_black():
+    codes = ["Road", "Void", "Sky"]
+    colours = seg.class_colours(codes)
+    assert colours.shape == (3, 3) and (colours[1] == 0).all()
+    assert tuple(colours[0] * 255) == (128, 64, 128)  # CamVid's own colour for Road
+    assert len(seg.CAMVID_COLOURS) == 32 and seg.class_colours(["a", "b"]).shape == (2, 3)
+    assert seg.colourise(np.array([[0, 2]]), colours).shape == (1, 2, 3)
+
+
+def test_figures_draw(tmp_path):
+    codes = ["Road", "Void", "Sky"]
+    masks = [np.array([[0, 1], [2, 2]])] * 2
+    fig = seg.show_predictions([np.zeros((2, 2, 3))] * 2, masks, {"a": masks, "b": masks}, codes)
+    fig.savefig(tmp_path / "p.png")
+    ious = {"a": np.array([0.5, np.nan, 0.9]), "b": np.array([0.4, np.nan, 1.0])}
+    fig = seg.plot_iou(ious, codes)
+    fig.savefig(tmp_path / "i.png")
