@@ -33,6 +33,7 @@ GALLERY = {  # figures kept with keep_figure that a cpu run copies to results/ga
     "01_resnet_mnist": ["confusion"],
     "01b_resnet_degradation": ["degradation", "landscape-2d"],
     "02_densenet": ["memory", "small-data"],
+    "03_unet_camvid": ["predictions", "iou"],
     "04_wgan_bedroom": ["grids-over-epochs", "losses-and-quality"],
     "07_rnn_human_numbers": ["results", "gradient-through-time"],
 }
