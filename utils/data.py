@@ -1,8 +1,9 @@
 """Dataset roots for the lesson: the real data through fastai's `untar_data`, or an offline stand-in
 built into a local cache in exactly the same on-disk layout, so notebook code is the same for both.
 
-Adding a dataset is two steps: a module in `utils/standins/` with a `build(dest)` function that
-writes the stand-in into an empty folder, and a `Dataset(...)` entry plus a one-line function here.
+Adding a dataset is two steps: a module in `utils/standins/` with `build(dest)` (writes the stand-in
+into an empty folder), `DESCRIPTION` and `VERSION`, and here a `Dataset.with_standin(...)` entry
+plus a one-line function.
 """
 
 from __future__ import annotations
@@ -41,15 +42,14 @@ class Dataset:
     offline_description: str  # one line on what the stand-in is made of
     version: int = 1  # bump when `build` changes its output, so old caches are rebuilt
 
+    @classmethod
+    def with_standin(cls, name: str, title: str, url_attr: str, standin) -> Dataset:
+        """A dataset whose offline stand-in is a module of utils/standins (build, DESCRIPTION,
+        VERSION)."""
+        return cls(name, title, url_attr, standin.build, standin.DESCRIPTION, standin.VERSION)
 
-MNIST = Dataset(
-    name="mnist",
-    title="MNIST",
-    url_attr="MNIST",
-    build=mnist_standin.build,
-    offline_description=mnist_standin.DESCRIPTION,
-    version=mnist_standin.VERSION,
-)
+
+MNIST = Dataset.with_standin("mnist", "MNIST", "MNIST", mnist_standin)
 
 
 def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
@@ -57,14 +57,8 @@ def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> P
     return get_root(MNIST, source, preset, verbose)
 
 
-LSUN_BEDROOMS = Dataset(
-    name="lsun_bedrooms",
-    title="LSUN bedrooms",
-    url_attr="LSUN_BEDROOMS",
-    build=lsun_bedrooms_standin.build,
-    offline_description=lsun_bedrooms_standin.DESCRIPTION,
-    version=lsun_bedrooms_standin.VERSION,
-)
+LSUN_BEDROOMS = Dataset.with_standin(
+    "lsun_bedrooms", "LSUN bedrooms", "LSUN_BEDROOMS", lsun_bedrooms_standin)
 
 
 def lsun_bedrooms(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
@@ -72,14 +66,8 @@ def lsun_bedrooms(source: str = "auto", preset: str = "auto", verbose: bool = Tr
     return get_root(LSUN_BEDROOMS, source, preset, verbose)
 
 
-HUMAN_NUMBERS = Dataset(
-    name="human_numbers",
-    title="Human numbers",
-    url_attr="HUMAN_NUMBERS",
-    build=human_numbers_standin.build,
-    offline_description=human_numbers_standin.DESCRIPTION,
-    version=human_numbers_standin.VERSION,
-)
+HUMAN_NUMBERS = Dataset.with_standin(
+    "human_numbers", "Human numbers", "HUMAN_NUMBERS", human_numbers_standin)
 
 
 def human_numbers(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
@@ -87,14 +75,7 @@ def human_numbers(source: str = "auto", preset: str = "auto", verbose: bool = Tr
     return get_root(HUMAN_NUMBERS, source, preset, verbose)
 
 
-CAMVID = Dataset(
-    name="camvid",
-    title="CamVid",
-    url_attr="CAMVID",
-    build=camvid_standin.build,
-    offline_description=camvid_standin.DESCRIPTION,
-    version=camvid_standin.VERSION,
-)
+CAMVID = Dataset.with_standin("camvid", "CamVid", "CAMVID", camvid_standin)
 
 
 def camvid(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
