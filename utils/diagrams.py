@@ -178,6 +178,7 @@ def draw_dense_block() -> plt.Figure:
     fig.suptitle("Adding keeps the channel count; concatenating grows it by k per layer, and only "
                  "works at one size:\ntransitions between blocks change the size and shrink the "
                  "channels", fontsize=10, y=0.05)
+    return fig
 def draw_wgan() -> plt.Figure:
     """The lesson's WGAN: noise -> generator -> image; real and fake images -> critic -> score."""
     fig, ax = canvas(11, 5.6, (-0.2, 13.4), (-0.4, 6.6))
@@ -208,6 +209,7 @@ def draw_wgan() -> plt.Figure:
     ax.text(6.6, -0.2, "The critic's score gap between real and fake estimates the Wasserstein "
             "(earth mover's) distance; clipping keeps the critic smooth enough for that.",
             ha="center", fontsize=9)
+    return fig
 
 
 # --- recurrent networks (notebook 07) ------------------------------------------------------------
@@ -309,6 +311,7 @@ def draw_lstm_gru() -> plt.Figure:
           "copies h_t-1 through unchanged when z is 1")
     fig.suptitle("Gated cells: sigmoid gates between 0 and 1 decide, element by element, what the "
                  "state keeps", fontsize=10, y=0.03)
+    return fig
 
 
 def draw_unet() -> plt.Figure:
