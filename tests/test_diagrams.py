@@ -16,4 +16,4 @@ def test_committed_images_are_what_the_code_draws(tmp_path):
     for path in diagrams.draw_all(tmp_path):
         committed = diagrams.IMAGES / path.name
         assert committed.exists(), f"run `make images` to draw {path.name}"
-        assert committed.read_bytes() == path.read_bytes(), f"run `make images`: {path.name} is stale"
+        assert committed.read_bytes() == path.read_bytes(), f"{path.name} is stale: make images"
