@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .presets import resolve_preset
 from .standins import mnist as mnist_standin
+from .standins import pets as pets_standin
 
 CACHE_ENV = "LESSON7_CACHE"
 SOURCES = ("auto", "fastai", "offline")
@@ -52,6 +53,21 @@ MNIST = Dataset(
 def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
     """Root of MNIST: `training/<digit>/*.png` and `testing/<digit>/*.png`."""
     return get_root(MNIST, source, preset, verbose)
+
+
+PETS = Dataset(
+    name="pets_superres",
+    title="Oxford-IIIT Pets (images, for super-resolution)",
+    url_attr="PETS",
+    build=pets_standin.build,
+    offline_description=pets_standin.DESCRIPTION,
+    version=pets_standin.VERSION,
+)
+
+
+def pets(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of the pets photos: `images/*.jpg` (offline: photo crops split by source photo)."""
+    return get_root(PETS, source, preset, verbose)
 
 
 # --- the mechanism shared by every dataset -------------------------------------------------------
