@@ -49,6 +49,8 @@ class FeatureLoss(nn.Module):
         losses += [F.l1_loss(gram_matrix(f_in), gram_matrix(f_out)) * w**2 * self.gram_wgt
                    for f_in, f_out, w in zip(in_feat, out_feat, self.wgts)]
         self.metrics = dict(zip(self.metric_names, losses))
+        for name, value in self.metrics.items():  # fastai's LossMetrics reads loss_func.<name>
+            setattr(self, name, value.detach())
         return sum(losses)
 
     def remove(self):

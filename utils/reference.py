@@ -65,6 +65,21 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         # the lesson publishes no DenseNet number: ours are shown beside its ResNet-ish ones
         published={k: v for k, v in RESNET_MNIST.items() if k.startswith("resnet_")},
     ),
+    "06_superres_feature_loss": NotebookReference(
+        title="Super-resolution with a feature (perceptual) loss",
+        headline="mse_psnr",
+        # held-out PSNR (dB) of the MSE-trained generator on crappified crops of unseen photos.
+        # A flat grey guess scores about 12 dB; bicubic about 20 dB at smoke's 16->32 px, 24 dB at
+        # cpu's 32->64 px. smoke (one short epoch) must stay near bicubic; cpu must beat bicubic
+        # (measured on the same photos); full is the lesson's pets at 128/256 px.
+        floors={"smoke": 17.0, "cpu": 24.5, "full": 24.0},
+        published={
+            "feature_valid_loss": Published(
+                2.0645, "U-Net resnet34 (blur, weight norm, self-attention), feature loss with "
+                "ImageNet VGG16-bn, layers 22/32/42, weights 5/15/2, Gram 5e3*w^2, pets 128 then "
+                "256 px (the v2 port reports 1.937)", COURSE_V3),
+        },
+    ),
 }
 
 
