@@ -23,6 +23,7 @@ from .standins import camvid as camvid_standin
 from .standins import human_numbers as human_numbers_standin
 from .standins import lsun_bedrooms as lsun_bedrooms_standin
 from .standins import mnist as mnist_standin
+from .standins import pets as pets_standin
 
 CACHE_ENV = "LESSON7_CACHE"
 SOURCES = ("auto", "fastai", "offline")
@@ -81,6 +82,15 @@ CAMVID = Dataset.with_standin("camvid", "CamVid", "CAMVID", camvid_standin)
 def camvid(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
     """Root of CamVid: `images/*.png`, `labels/<stem>_P.png`, `codes.txt`, `valid.txt`."""
     return get_root(CAMVID, source, preset, verbose)
+
+
+PETS = Dataset.with_standin(
+    "pets_superres", "Oxford-IIIT Pets (images, for super-resolution)", "PETS", pets_standin)
+
+
+def pets(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
+    """Root of the pets photos: `images/*.jpg` (offline: photo crops split by source photo)."""
+    return get_root(PETS, source, preset, verbose)
 
 
 # --- the mechanism shared by every dataset -------------------------------------------------------

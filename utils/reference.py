@@ -98,6 +98,21 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 "(the lesson shows images, no metric)", COURSE_V3),
         },
     ),
+    "06_superres_feature_loss": NotebookReference(
+        title="Super-resolution with a feature (perceptual) loss",
+        headline="mse_psnr_gain",
+        # held-out PSNR of the MSE-trained generator minus bicubic's (dB), on crappified crops of
+        # photos never seen in training. The generator starts as the identity (gain 0); noise
+        # scores about -12 dB. smoke (one short epoch) must not be broken; cpu must beat bicubic;
+        # full (the lesson's pretrained U-Net on pets) should beat it clearly.
+        floors={"smoke": -1.0, "cpu": 0.0, "full": 0.5},
+        published={
+            "feature_valid_loss": Published(
+                2.0645, "U-Net resnet34 (blur, weight norm, self-attention), feature loss with "
+                "ImageNet VGG16-bn, layers 22/32/42, weights 5/15/2, Gram 5e3*w^2, pets 128 then "
+                "256 px (the v2 port reports 1.937)", COURSE_V3),
+        },
+    ),
     "07_rnn_human_numbers": NotebookReference(
         title="RNNs from scratch on human numbers",
         headline="ours_accuracy",

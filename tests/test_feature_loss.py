@@ -1,0 +1,39 @@
+"""The feature loss: zero for identical images, and its Gram term sees texture, not mean colour."""
+
+import torch
+
+from utils.feature_loss import FeatureLoss, blocks_before_pools, gram_matrix, vgg16_bn_features
+
+
+def _loss():
+    torch.manual_seed(0)
+    vgg, _ = vgg16_bn_features(allow_download=False)
+    return FeatureLoss(vgg, blocks_before_pools(vgg)[2:], [5, 15, 2])
+
+
+def test_vgg_is_frozen_and_hooks_are_removed():
+    loss = _loss()
+    assert blocks_before_pools(loss.vgg)[2:] == [22, 32, 42]
+    assert not any(p.requires_grad for p in loss.vgg.parameters())
+    loss.remove()
+    assert all(not m._forward_hooks for m in loss.vgg)
+
+
+def test_identical_input_and_target_give_zero():
+    loss = _loss()
+    x = torch.randn(2, 3, 64, 64)
+    assert loss(x, x.clone()).item() == 0
+    assert all(v.item() == 0 for v in loss.metrics.values())
+
+
+def test_gram_term_responds_to_texture_with_the_same_mean_colour():
+    loss = _loss()
+    flat = torch.zeros(1, 3, 64, 64)
+    stripes = torch.zeros(1, 3, 64, 64)
+    stripes[..., ::2, :] = 1.0
+    stripes[..., 1::2, :] = -1.0  # same mean (0) per channel, very different texture
+    assert torch.allclose(stripes.mean((2, 3)), flat.mean((2, 3)))
+    loss(stripes, flat)
+    grams = [v.item() for k, v in loss.metrics.items() if k.startswith("gram")]
+    assert sum(grams) > 1e-3
+    assert gram_matrix(stripes).shape == (1, 3, 3)

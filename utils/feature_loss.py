@@ -1,0 +1,83 @@
+"""The lesson's perceptual (feature) loss: pixel L1 plus L1 between VGG16-bn features and their
+Gram matrices, each term kept so it can be reported as a metric."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def gram_matrix(x):
+    "Channel-by-channel correlations of a feature map: what textures share, wherever they are."
+    n, c, h, w = x.shape
+    x = x.view(n, c, -1)
+    return (x @ x.transpose(1, 2)) / (c * h * w)
+
+
+class FeatureLoss(nn.Module):
+    "Pixel L1 + weighted L1 of VGG features + Gram-matrix L1 (weight 5e3 * w**2): Johnson et al."
+
+    def __init__(self, vgg, layer_ids, layer_wgts, gram_wgt=5e3):
+        super().__init__()
+        self.vgg, self.wgts, self.gram_wgt = vgg, layer_wgts, gram_wgt
+        self.stored = {}
+        self.hooks = [vgg[i].register_forward_hook(self._store(i)) for i in layer_ids]
+        self.layer_ids = layer_ids
+        self.metric_names = (["pixel"] + [f"feat_{k}" for k in range(len(layer_ids))]
+                             + [f"gram_{k}" for k in range(len(layer_ids))])
+
+    def _store(self, i):
+        def hook(module, inp, out):
+            self.stored[i] = out
+        return hook
+
+    def features(self, x):
+        "Run VGG on `x` and return the hooked layers' outputs."
+        self.vgg(x)
+        return [self.stored[i] for i in self.layer_ids]
+
+    def forward(self, input, target):
+        with torch.no_grad():
+            out_feat = self.features(target)
+        in_feat = self.features(input)
+        losses = [F.l1_loss(input, target)]
+        losses += [F.l1_loss(f_in, f_out) * w
+                   for f_in, f_out, w in zip(in_feat, out_feat, self.wgts)]
+        losses += [F.l1_loss(gram_matrix(f_in), gram_matrix(f_out)) * w**2 * self.gram_wgt
+                   for f_in, f_out, w in zip(in_feat, out_feat, self.wgts)]
+        self.metrics = dict(zip(self.metric_names, losses))
+        for name, value in self.metrics.items():  # fastai's LossMetrics reads loss_func.<name>
+            setattr(self, name, value.detach())
+        return sum(losses)
+
+    def remove(self):
+        "Remove the hooks, so the VGG can be used (or freed) without them."
+        for h in self.hooks:
+            h.remove()
+        self.hooks = []
+
+
+def vgg16_bn_features(allow_download: bool = False) -> tuple[nn.Sequential, bool]:
+    """VGG16-bn's convolutional part, frozen and in eval mode, and whether it has ImageNet weights.
+
+    Uses torchvision's ImageNet weights if they are in the torch hub cache (or downloads them when
+    `allow_download`), else a random initialisation.
+    """
+    from torchvision.models import VGG16_BN_Weights, vgg16_bn
+
+    weights = VGG16_BN_Weights.IMAGENET1K_V1
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    pretrained = cached.exists() or allow_download
+    try:
+        model = vgg16_bn(weights=weights if pretrained else None)
+    except Exception:  # no internet, or a damaged download: fall back to random weights
+        model, pretrained = vgg16_bn(weights=None), False
+    return model.features.eval().requires_grad_(False), pretrained
+
+
+def blocks_before_pools(vgg: nn.Sequential) -> list[int]:
+    "Indices of the layers just before each max-pool (the lesson's `blocks`)."
+    return [i - 1 for i, m in enumerate(vgg) if isinstance(m, nn.MaxPool2d)]
