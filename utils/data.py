@@ -162,20 +162,29 @@ def offline_root(ds: Dataset, verbose: bool = True) -> Path:
 
 
 def build_atomically(ds: Dataset, dest: Path) -> None:
-    """Build into a temporary folder beside `dest`, write the manifest last, then rename into place.
+    """Build the stand-in and write its manifest last, atomically (see `write_atomically`)."""
 
-    An interrupted build leaves nothing behind: the temporary folder is removed, and `dest` is
-    either the old folder or the complete new one.
+    def build(tmp: Path) -> None:
+        ds.build(tmp)
+        write_manifest(tmp, ds)
+
+    write_atomically(dest, build)
+
+
+def write_atomically(dest: Path, write: Callable[[Path], None]) -> None:
+    """Run `write` on a temporary folder beside `dest`, then rename that folder into place.
+
+    An interrupted or failed `write` leaves nothing behind: the temporary folder is removed, and
+    `dest` is either the old folder or the complete new one.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(dest)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{ds.name}-building-", dir=dest.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}-building-", dir=dest.parent))
     try:
-        ds.build(tmp)
-        write_manifest(tmp, ds)
+        write(tmp)
         if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{ds.name}-old-", dir=dest.parent))
-            dest.rename(old / ds.name)
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old-", dir=dest.parent))
+            dest.rename(old / dest.name)
             tmp.rename(dest)
             shutil.rmtree(old, ignore_errors=True)
         else:

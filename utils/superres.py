@@ -5,14 +5,14 @@ PSNR / SSIM on held-out images."""
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
+
+from .data import write_atomically
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -78,17 +78,12 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     key = f"size={size} seed={seed} files={names}"
     if (dest / DONE).exists() and (dest / DONE).read_text() == key:
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}-building-", dir=dest.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         parallel(_CrappifyTo(tmp, size, seed), files, n_workers=n_workers, progress=False)
-        (tmp / DONE).write_text(key)
-        if dest.exists():
-            shutil.rmtree(dest)
-        tmp.rename(dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (tmp / DONE).write_text(key)  # last: only a complete folder carries it
+
+    write_atomically(dest, write)
     return dest
 
 
