@@ -3,11 +3,11 @@ Gram matrices, each term kept so it can be reported as a metric."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .pretrained import pretrained_available
 
 
 def gram_matrix(x):
@@ -69,12 +69,8 @@ def vgg16_bn_features(allow_download: bool = False) -> tuple[nn.Sequential, bool
     from torchvision.models import VGG16_BN_Weights, vgg16_bn
 
     weights = VGG16_BN_Weights.IMAGENET1K_V1
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    pretrained = cached.exists() or allow_download
-    try:
-        model = vgg16_bn(weights=weights if pretrained else None)
-    except Exception:  # no internet, or a damaged download: fall back to random weights
-        model, pretrained = vgg16_bn(weights=None), False
+    pretrained = pretrained_available(weights, try_download=allow_download)
+    model = vgg16_bn(weights=weights if pretrained else None)
     return model.features.eval().requires_grad_(False), pretrained
 
 
