@@ -1,6 +1,9 @@
-"""Super-res helpers: crappify (deterministic, cached, atomic), the residual generator, colours."""
+"""Super-res helpers: crappify (deterministic, cached, atomic), the residual U-Net, scores."""
+
+from functools import partial
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -37,9 +40,57 @@ def test_crappify_is_cached_and_leaves_no_temporaries(tmp_path):
     assert Image.open(dest / "p_0.jpg").size == (8, 8)
 
 
-def test_residual_generator_starts_as_the_identity():
-    x = torch.randn(2, 3, 20, 24)
-    assert torch.equal(superres.ResidualSR()(x), x)
+def _unet(**kwargs):
+    from fastai.vision.all import NormType, create_unet_model, xresnet18
+
+    return create_unet_model(partial(xresnet18, widen=0.25), 3, (32, 32), pretrained=False,
+                             blur=True, norm_type=NormType.Weight, self_attention=True, **kwargs)
+
+
+def test_residual_unet_starts_as_the_identity_and_learns_a_correction():
+    torch.manual_seed(0)
+    unet = superres.make_residual(_unet(y_range=(-3.0, 3.0)))
+    x, y = torch.randn(2, 3, 32, 32), torch.randn(2, 3, 32, 32)
+    assert torch.equal(unet(x), x)  # exactly its input before training
+    opt = torch.optim.Adam(unet.parameters(), 1e-3)
+    before = torch.nn.functional.mse_loss(unet(x), y).item()
+    for _ in range(5):
+        loss = torch.nn.functional.mse_loss(unet(x), y)
+        opt.zero_grad(), loss.backward(), opt.step()
+    assert not torch.equal(unet(x), x)  # the zeroed layer does learn
+    assert torch.nn.functional.mse_loss(unet(x), y).item() < before
+
+
+def test_residual_unet_refuses_an_asymmetric_y_range():
+    with pytest.raises(ValueError, match=r"symmetric about 0.*\(0.0, 1.0\)"):
+        superres.make_residual(_unet(y_range=(0.0, 1.0)))
+
+
+def test_residual_unet_without_y_range_starts_as_the_identity():
+    unet = superres.make_residual(_unet())
+    x = torch.randn(2, 3, 32, 32)
+    assert torch.equal(unet(x), x)
+
+
+def test_predict_images_restores_the_mode_and_keeps_colours():
+    red = superres.from_pil(Image.new("RGB", (8, 8), (255, 0, 0)))
+    model = torch.nn.Identity().train()
+    images = superres.predict_images(model, [(red[None].repeat(3, 1, 1, 1), None)])
+    assert len(images) == 3 and model.training
+    assert images[0].getpixel((4, 4)) == (255, 0, 0)
+
+
+def test_scores_and_comparison_figure():
+    img = Image.new("RGB", (16, 16), (10, 200, 30))
+    noisy = Image.fromarray(np.clip(np.asarray(img) + 5, 0, 255).astype(np.uint8))
+    scores = superres.score_images({"noisy": [noisy, noisy]}, [img, img])
+    assert scores["noisy"].shape == (2, 2) and scores["noisy"][0, 1] > 0.9
+    with pytest.raises(ValueError):
+        superres.score_images({"noisy": [noisy]}, [img, img])  # lengths must agree
+    fig = superres.comparison_figure({"noisy": [noisy, noisy], "original": [img, img]}, scores,
+                                     [1], "title")
+    assert [ax.get_title() for ax in fig.axes] == [f"noisy\n{scores['noisy'][1, 0]:.1f} dB, SSIM "
+                                                    f"{scores['noisy'][1, 1]:.2f}", "original"]
 
 
 def test_colours_survive_the_tensor_round_trip():

@@ -1,6 +1,5 @@
-"""Super-resolution pieces shared by the super-res notebooks: crappify a folder of photos, split
-by source photo, a residual generator for the CPU, colour-safe tensor <-> image conversion, and
-PSNR / SSIM on held-out images."""
+"""Super-resolution pieces shared by the super-res notebooks: crappify a folder of photos, a U-Net
+that starts from its input, colour-safe tensor <-> image conversion, and PSNR / SSIM scoring."""
 
 from __future__ import annotations
 
@@ -97,28 +96,31 @@ class _CrappifyTo:
         _crappify_file(src, self.folder / src.name, self.size, self.seed)
 
 
-# --- generator for the CPU -----------------------------------------------------------------------
+# --- a U-Net that starts from its input --------------------------------------------------------
 
 
-class ResidualSR(nn.Module):
-    """A small super-resolution CNN that starts as the identity: output = input + f(input).
+def make_residual(unet: nn.Module) -> nn.Module:
+    """Turn fastai's `DynamicUnet` into a residual one: output = input + unet(input), starting at 0.
 
-    The input is the low-resolution image already upsampled to the output size; the body learns
-    only the correction. Its last convolution starts at zero, so before training the model returns
-    its input exactly, and training can only move it away from there if that lowers the loss.
+    A `MergeLayer` (x + x.orig, the U-Net's own input) goes before the final `ToTensorBase`, and
+    the last convolution is zeroed, so before training the model returns its input exactly (with a
+    `y_range`, `SigmoidRange` maps 0 to 0 only for a range symmetric about 0, such as the lesson's
+    (-3, 3)). Training then learns only the correction, and the `y_range` bounds that correction.
+    Changed in place, and returned.
     """
+    from fastai.layers import MergeLayer, SigmoidRange
 
-    def __init__(self, channels: int = 48, n_layers: int = 8):
-        super().__init__()
-        layers = [nn.Conv2d(3, channels, 3, padding=1), nn.ReLU(inplace=True)]
-        for _ in range(n_layers - 2):
-            layers += [nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
-        last = nn.Conv2d(channels, 3, 3, padding=1)
-        nn.init.zeros_(last.weight), nn.init.zeros_(last.bias)
-        self.body = nn.Sequential(*layers, last)
-
-    def forward(self, x):
-        return x + self.body(x)
+    ranges = [m for m in unet.layers if isinstance(m, SigmoidRange)]
+    if ranges and ranges[-1].low + ranges[-1].high != 0:
+        raise ValueError(f"make_residual needs a y_range symmetric about 0, not "
+                         f"({ranges[-1].low}, {ranges[-1].high}): use e.g. (-3, 3)")
+    last = [m for m in unet.modules() if isinstance(m, nn.Conv2d)][-1]
+    with torch.no_grad():
+        for name, p in last.named_parameters():  # weight norm: weight = g * v/|v|, so zero g
+            if name in ("weight", "weight_g", "parametrizations.weight.original0", "bias"):
+                p.zero_()
+    unet.layers.insert(len(unet.layers) - 1, MergeLayer())
+    return unet
 
 
 # --- colour-safe conversions and metrics ---------------------------------------------------------
@@ -157,3 +159,47 @@ def psnr_ssim(pred: Image.Image, target: Image.Image) -> tuple[float, float]:
     a, b = np.asarray(pred.convert("RGB")), np.asarray(target.convert("RGB"))
     return (float(peak_signal_noise_ratio(b, a, data_range=255)),
             float(structural_similarity(b, a, channel_axis=2, data_range=255)))
+
+
+def predict_images(model: nn.Module, dl) -> list[Image.Image]:
+    """Run `model` (in eval mode, without gradients) on every batch of `dl`: the outputs as images.
+
+    For a DataLoader of ImageNet-normalised images; the outputs are denormalised, so colours are
+    right. The model's train/eval mode is restored afterwards.
+    """
+    was_training, images = model.training, []
+    model.eval()
+    try:
+        with torch.no_grad():
+            for xb, *_ in dl:
+                images += [to_pil(p) for p in model(xb).as_subclass(torch.Tensor)]
+    finally:
+        model.train(was_training)
+    return images
+
+
+def score_images(images: dict[str, list[Image.Image]], targets: list[Image.Image]) -> dict:
+    """PSNR and SSIM of each named list of images against `targets`: name -> array (n, 2)."""
+    return {name: np.array([psnr_ssim(p, t) for p, t in zip(ims, targets, strict=True)])
+            for name, ims in images.items()}
+
+
+def comparison_figure(columns: dict[str, list[Image.Image]], scores: dict, rows: list[int],
+                      title: str):
+    """A grid of images: one row per index in `rows`, one column per entry of `columns`.
+
+    A column with scores gets its PSNR and SSIM in each title; one without (the original) its name.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axs = plt.subplots(len(rows), len(columns), figsize=(2.5 * len(columns), 2.6 * len(rows)),
+                            squeeze=False)
+    for r, i in enumerate(rows):
+        for c, (name, ims) in enumerate(columns.items()):
+            label = (f"{name}\n{scores[name][i, 0]:.1f} dB, SSIM {scores[name][i, 1]:.2f}"
+                     if name in scores else name)
+            axs[r, c].imshow(ims[i]), axs[r, c].set_title(label, fontsize=9)
+            axs[r, c].axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
