@@ -77,3 +77,26 @@ def test_every_notebook_is_in_the_readme_and_its_gallery_images_exist():
         assert f"notebooks/{path.name}" in readme, f"add {path.name} to the README"
     for image in re.findall(r"\]\((results/gallery/[^)]+\.png)\)", readme):
         assert (run.ROOT / image).exists(), f"{image}: run `make run` on cpu to publish it"
+
+
+SUPERRES_SCORES = {  # the images each super-res notebook must score on its held-out photos
+    "05_superres_gan": ["bicubic", "mse", "gan"],
+    "06_superres_feature_loss": ["bicubic", "mse", "feature"],
+}
+
+
+@pytest.mark.parametrize("name", SUPERRES_SCORES)
+def test_superres_notebooks_score_every_model_on_held_out_photos(name, smoke_run):
+    metrics = smoke_run(run.NOTEBOOKS / f"{name}.ipynb").record["metrics"]
+    for model in SUPERRES_SCORES[name]:
+        assert 10 < metrics[f"{model}_psnr"] < 60, f"{model}: PSNR {metrics[f'{model}_psnr']}"
+        assert 0 < metrics[f"{model}_ssim"] <= 1, f"{model}: SSIM {metrics[f'{model}_ssim']}"
+    gain = metrics["mse_psnr"] - metrics["bicubic_psnr"]
+    assert metrics["mse_psnr_gain"] == pytest.approx(gain, abs=1e-9)
+
+
+def test_superres_gan_trains_a_critic_and_shows_the_gan_images(smoke_run):
+    result = smoke_run(run.NOTEBOOKS / "05_superres_gan.ipynb")
+    assert 0 <= result.record["metrics"]["critic_accuracy"] <= 1
+    kept = {f.name for f in result.figures}
+    assert "05_superres_gan-gan-epoch001.png" in kept, "the image grid did not run during the GAN"

@@ -98,6 +98,23 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 "(the lesson shows images, no metric)", COURSE_V3),
         },
     ),
+    "05_superres_gan": NotebookReference(
+        title="Super-resolution with a GAN",
+        headline="mse_psnr_gain",
+        # held-out PSNR of the MSE-pretrained generator minus bicubic's (dB), on crappified crops
+        # of photos never seen in training. The residual generator starts as the identity (gain
+        # 0). smoke (one short epoch) must not be broken; cpu must beat bicubic; full (the
+        # lesson's pretrained U-Net on pets) should beat it clearly.
+        floors={"smoke": -1.0, "cpu": 0.0, "full": 0.5},
+        published={
+            "gen_valid_mse": Published(
+                0.0431, "U-Net resnet34 generator (blur, weight norm, self-attention, y_range), "
+                "MSE on normalised pets at 128 px, 2 epochs frozen + 3 unfrozen", COURSE_V3),
+            "critic_accuracy": Published(
+                0.976, "gan_critic on generated vs real pets, AdaptiveLoss(BCEWithLogitsLoss), "
+                "fit_one_cycle(6, 1e-3)", COURSE_V3),
+        },
+    ),
     "06_superres_feature_loss": NotebookReference(
         title="Super-resolution with a feature (perceptual) loss",
         headline="mse_psnr_gain",

@@ -35,6 +35,7 @@ GALLERY = {  # figures kept with keep_figure that a cpu run copies to results/ga
     "02_densenet": ["memory", "small-data"],
     "03_unet_camvid": ["predictions", "iou"],
     "04_wgan_bedroom": ["grids-over-epochs", "losses-and-quality"],
+    "05_superres_gan": ["comparison", "losses"],
     "06_superres_feature_loss": ["comparison"],
     "07_rnn_human_numbers": ["results", "gradient-through-time"],
 }
