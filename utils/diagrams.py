@@ -349,6 +349,78 @@ def draw_unet() -> plt.Figure:
     return fig
 
 
+# --- super-resolution (notebooks 05 and 06) ----------------------------------------------------
+
+
+def draw_superres_gan() -> plt.Figure:
+    """The super-res GAN: a residual U-Net repairs, a critic judges, the losses mix both."""
+    fig, ax = canvas(12, 6.2, (-0.2, 14.6), (-0.5, 7.0))
+    ax.text(7.2, 6.7, "Super-resolution GAN: a U-Net repairs, a critic judges", ha="center",
+            fontsize=11, fontweight="bold")
+    # generator column
+    x = 2.4
+    box(ax, x, 5.9, "crappified photo\n32 px, a number, JPEG", "io", w=3.2, h=0.8)
+    box(ax, x, 4.7, "bicubic upsampling to 64 px", "io", w=3.2, h=0.6)
+    box(ax, x, 3.1, "U-Net (unet_learner)\nblur, weight norm,\nself-attention, y_range",
+        "conv_s2", w=3.2, h=1.4)
+    merge(ax, x, 1.8, "+")
+    box(ax, x, 0.7, "repaired photo, 64 px", "io", w=3.2, h=0.6)
+    arrow(ax, (x, 5.5), (x, 5.0))
+    arrow(ax, (x, 4.4), (x, 3.8))
+    arrow(ax, (x, 2.4), (x, 2.05))
+    arrow(ax, (x, 1.55), (x, 1.0))
+    arrow(ax, (0.8, 4.5), (x - 0.25, 1.8), curve=0.5)
+    ax.text(0.1, 2.4, "its input\n(residual,\non cpu)", fontsize=8, ha="center", va="center")
+    # critic column
+    box(ax, 6.6, 5.9, "original photo, 64 px", "io", w=3.0, h=0.6)
+    box(ax, 6.6, 3.9, "gan_critic\nstride-2 convs, spectral norm,\nself-attention, dropout",
+        "conv", w=3.4, h=1.4)
+    box(ax, 6.6, 2.2, "real or generated?\nBCE (AdaptiveLoss)", "head", w=3.0, h=0.8)
+    arrow(ax, (6.6, 5.6), (6.6, 4.6), "real")
+    arrow(ax, (4.0, 0.7), (5.3, 3.3), "generated", curve=0.25, text_offset=(0.1, -0.3))
+    arrow(ax, (6.6, 3.2), (6.6, 2.6))
+    # the two steps
+    box(ax, 11.6, 4.9, "critic step\nloss = BCE(real: 1, generated: 0)\nrepeated until "
+        "loss < 0.65\n(AdaptiveGANSwitcher), lr x 5", "merge", w=5.2, h=1.6)
+    box(ax, 11.6, 2.0, "generator step\nloss = 1 x BCE(generated: 1)\n"
+        "+ 50 x MSE(repaired, original)\n(weights_gen=(1., 50.))", "merge", w=5.2, h=1.6)
+    arrow(ax, (8.1, 2.2), (9.0, 4.3), curve=-0.2)
+    arrow(ax, (8.1, 2.2), (9.0, 2.0))
+    ax.text(7.2, -0.3, "Pretrain the U-Net with MSE and the critic on its images first; then "
+            "alternate, with Adam and no momentum (GANs hate momentum).", ha="center", fontsize=9)
+    return fig
+
+
+def draw_feature_loss() -> plt.Figure:
+    """The feature loss: pixel L1, plus L1 of VGG features and of their Gram matrices."""
+    fig, ax = canvas(12, 5.6, (-0.2, 14.6), (-0.4, 6.6))
+    ax.text(7.2, 6.3, "Feature (perceptual) loss: compare images through a frozen VGG16-bn",
+            ha="center", fontsize=11, fontweight="bold")
+    layers = [(4.3, "layer 22\n(before pool 3)", "5"), (2.9, "layer 32\n(before pool 4)", "15"),
+              (1.5, "layer 42\n(before pool 5)", "2")]
+    for x, name in ((1.6, "generated image"), (5.6, "original")):
+        box(ax, x, 5.6, name, "io", w=2.6, h=0.6)
+        arrow(ax, (x, 5.3), (x, 4.75))
+        for y, text, _ in layers:
+            box(ax, x, y, f"VGG16-bn {text}", "conv", w=2.6, h=0.8)
+        for (y1, _, _), (y2, _, _) in zip(layers, layers[1:]):
+            arrow(ax, (x, y1 - 0.4), (x, y2 + 0.4))
+    box(ax, 3.6, 0.3, "frozen: requires_grad_(False); hooks catch the three layers", "io",
+        w=6.2, h=0.5, fontsize=8)
+    for y, _, w in layers:
+        box(ax, 10.2, y, f"w = {w}:  w x L1(features)\n+ 5e3 x w² x L1(Gram matrices)", "head",
+            w=4.4, h=0.8, fontsize=8)
+        arrow(ax, (6.9, y), (8.0, y))
+        arrow(ax, (2.9, y), (8.0, y + 0.25), curve=-0.12)
+    box(ax, 10.2, 5.6, "pixel L1(generated, original)", "head", w=4.4, h=0.6, fontsize=8)
+    arrow(ax, (6.9, 5.6), (8.0, 5.6))
+    arrow(ax, (2.9, 5.6), (8.0, 5.8), curve=-0.12)
+    box(ax, 13.5, 3.0, "loss =\nsum of\nall terms", "merge", w=1.6, h=1.4)
+    for y in (5.6, 4.3, 2.9, 1.5):
+        arrow(ax, (12.4, y), (12.7, 3.0))
+    return fig
+
+
 DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "residual_block.png": draw_residual_block,
     "plain_vs_residual.png": draw_plain_vs_residual,
@@ -357,6 +429,8 @@ DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "rnn_unrolled.png": draw_rnn_unrolled,
     "lstm_gru.png": draw_lstm_gru,
     "unet.png": draw_unet,
+    "superres_gan.png": draw_superres_gan,
+    "feature_loss.png": draw_feature_loss,
 }
 
 
