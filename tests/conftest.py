@@ -1,5 +1,6 @@
 """Fixtures shared by the tests: one papermill run of each notebook on `smoke`, made once per
-session and reused by every test that looks at its result."""
+session and reused by every test that looks at its result; an offline stand-in built into a cache
+of its own."""
 
 import json
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ import nbformat
 import papermill
 import pytest
 
-from utils import run
+from utils import data, run
 
 
 @dataclass
@@ -47,3 +48,17 @@ def smoke_run(tmp_path_factory):
         return runs[path]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def build_offline(tmp_path_factory):
+    """`build_offline(data.mnist)` builds that dataset's offline stand-in into a fresh cache (not
+    the user's) and returns its root."""
+
+    def build(dataset):
+        folder = tmp_path_factory.mktemp(f"{dataset.__name__}-cache")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(data.CACHE_ENV, str(folder))
+            return dataset(source="offline", verbose=False)
+
+    return build

@@ -18,12 +18,9 @@ def cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def built_mnist(tmp_path_factory):
+def built_mnist(build_offline):
     """One offline MNIST built into its own cache, shared by the tests that only read it."""
-    folder = tmp_path_factory.mktemp("mnist-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(data.CACHE_ENV, str(folder))
-        return data.mnist(source="offline", verbose=False)
+    return build_offline(data.mnist)
 
 
 def tiny_dataset(build=None, version=1):

@@ -7,11 +7,8 @@ from utils.standins import human_numbers as hn
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hn-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(data.CACHE_ENV, str(folder))
-        return data.human_numbers(source="offline", verbose=False)
+def built(build_offline):
+    return build_offline(data.human_numbers)
 
 
 def test_layout_is_that_of_urls_human_numbers(built):
