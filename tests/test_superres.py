@@ -108,3 +108,15 @@ def test_psnr_of_identical_images_is_infinite_and_ssim_one():
     noisy = Image.fromarray(np.clip(np.asarray(img) + 5, 0, 255).astype(np.uint8))
     p, s = superres.psnr_ssim(noisy, img)
     assert 30 < p < 40 and 0.9 < s <= 1
+
+
+def test_inputs_and_targets_and_the_pairs_figure(tmp_path):
+    red, blue = (superres.from_pil(Image.new("RGB", (8, 8), c)) for c in ((255, 0, 0), (0, 0, 255)))
+    inputs, targets = superres.inputs_and_targets([(red[None], blue[None])] * 2)
+    assert len(inputs) == len(targets) == 2
+    assert inputs[1].getpixel((0, 0)) == (255, 0, 0) and targets[0].getpixel((0, 0)) == (0, 0, 255)
+    src = _photos(tmp_path / "hr", n=4, size=32)
+    lr = superres.crappify_folder(src, tmp_path / "lr", size=16, n_workers=0)
+    fig = superres.crappified_pairs_figure(sorted(src.glob("*.jpg")), lr, n=2)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["crappified (16 px)"] * 2 + ["original (32 px)"] * 2  # row by row

@@ -1,5 +1,6 @@
 """Super-resolution pieces shared by the super-res notebooks: crappify a folder of photos, a U-Net
-that starts from its input, colour-safe tensor <-> image conversion, and PSNR / SSIM scoring."""
+that starts from its input, colour-safe tensor <-> image conversion, and the held-out images
+predicted, scored (PSNR / SSIM) and shown."""
 
 from __future__ import annotations
 
@@ -178,10 +179,35 @@ def predict_images(model: nn.Module, dl) -> list[Image.Image]:
     return images
 
 
+def inputs_and_targets(dl) -> tuple[list[Image.Image], list[Image.Image]]:
+    """Every (input, target) pair of `dl`, ImageNet-normalised, as two lists of images."""
+    inputs, targets = [], []
+    for xb, yb in dl:
+        inputs += [to_pil(x) for x in xb]
+        targets += [to_pil(y) for y in yb]
+    return inputs, targets
+
+
 def score_images(images: dict[str, list[Image.Image]], targets: list[Image.Image]) -> dict:
     """PSNR and SSIM of each named list of images against `targets`: name -> array (n, 2)."""
     return {name: np.array([psnr_ssim(p, t) for p, t in zip(ims, targets, strict=True)])
             for name, ims in images.items()}
+
+
+def crappified_pairs_figure(originals: list[Path], folder_lr: Path, n: int = 6):
+    """`n` originals, evenly spaced in the list, under their crappified copies in `folder_lr`."""
+    import matplotlib.pyplot as plt
+
+    fig, axs = plt.subplots(2, n, figsize=(2 * n, 5.0), squeeze=False)
+    for (ax_lr, ax_hr), f in zip(axs.T, originals[:: max(1, len(originals) // n)][:n]):
+        small, big = Image.open(Path(folder_lr) / f.name), Image.open(f)
+        ax_lr.imshow(small), ax_lr.set_title(f"crappified ({small.size[0]} px)", fontsize=9)
+        ax_hr.imshow(big), ax_hr.set_title(f"original ({big.size[0]} px)", fontsize=9)
+    for ax in axs.flat:
+        ax.axis("off")
+    fig.suptitle("Crappify: shrink, write a number, save as JPEG at that quality")
+    fig.tight_layout()
+    return fig
 
 
 def comparison_figure(columns: dict[str, list[Image.Image]], scores: dict, rows: list[int],
