@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= auto
 
-.PHONY: run test lab images notebooks lint clean
+.PHONY: run test lab images notebooks lint clean check-full gpu-check
 
 # venv, pinned requirements, this repo installed editable, and a Jupyter kernel inside the venv
 # that papermill, nbval and JupyterLab all use.
@@ -23,6 +23,12 @@ run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into r
 
 test: $(STAMP) lint  ## lint, unit tests, papermill smoke runs and nbval over the notebooks
 	LESSON7_PRESET=smoke $(BIN)/python -m pytest
+
+check-full: $(STAMP)  ## the full preset's whole code path, offline, each fit cut to 2 batches (any machine)
+	$(BIN)/python -m utils.run --preset full --source offline --dry-run --out runs/check-full
+
+gpu-check: $(STAMP)  ## on a CUDA GPU: every notebook on smoke and as a full dry run; report in results/gpu/
+	$(BIN)/python -m utils.gpu_check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

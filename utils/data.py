@@ -26,6 +26,7 @@ from .standins import mnist as mnist_standin
 from .standins import pets as pets_standin
 
 CACHE_ENV = "LESSON7_CACHE"
+SOURCE_ENV = "LESSON7_SOURCE"  # what source="auto" means when set: `make check-full` sets offline
 SOURCES = ("auto", "fastai", "offline")
 MANIFEST = ".lesson7-manifest.json"
 
@@ -108,11 +109,18 @@ def pretty_path(path: Path) -> str:
 
 
 def resolve_source(source: str, preset: str = "auto") -> str:
-    """`fastai` or `offline`. `auto` follows the preset: fastai for `full`, offline otherwise."""
+    """`fastai` or `offline`. `auto` means $LESSON7_SOURCE when it is set, else it follows the
+    preset: fastai for `full`, offline otherwise."""
     if source not in SOURCES:
         raise ValueError(f"Unknown data source {source!r}. Valid sources: {', '.join(SOURCES)}.")
     if source != "auto":
         return source
+    from_env = os.environ.get(SOURCE_ENV, "").strip().lower()
+    if from_env not in ("", *SOURCES):
+        raise ValueError(f"{SOURCE_ENV}={from_env!r} is not a data source. "
+                         f"Valid sources: {', '.join(SOURCES)}.")
+    if from_env in ("fastai", "offline"):
+        return from_env
     return "fastai" if resolve_preset(preset) == "full" else "offline"
 
 

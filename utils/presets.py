@@ -63,8 +63,8 @@ def banner(preset: str, notebook: str) -> None:
     print(f"device: {device}, torch {torch.__version__}, python {platform.python_version()}")
 
 
-def pick(settings: dict[str, tuple], preset: str) -> dict:
-    """Pick one preset's column from a settings table.
+def pick(settings: dict[str, tuple], preset: str, dry_run: bool = False) -> dict:
+    """Pick one preset's column from a settings table (for a dry run, see `utils.dry_run.shorten`).
 
     `settings` maps each setting's name to a tuple of values in the order of PRESETS, so that a
     notebook shows what changes between presets in one readable table:
@@ -82,6 +82,10 @@ def pick(settings: dict[str, tuple], preset: str) -> dict:
                 f"{PRESETS}; got {values!r}."
             )
         picked[key] = values[column]
+    if dry_run:
+        from .dry_run import shorten
+
+        picked = shorten(picked)
     return picked
 
 

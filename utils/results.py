@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 from .reference import for_notebook
@@ -37,11 +38,29 @@ def _fmt(value) -> str:
     return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
 
 
-def make_record(notebook: str, preset: str, metrics: dict) -> dict:
-    """The record of one notebook run: metrics, the lesson's numbers, headline and floor."""
+def in_dry_run() -> bool:
+    """Whether this process runs a dry run (`dry_run.start_dry_run`), without importing fastai."""
+    module = sys.modules.get(f"{__package__}.dry_run")
+    return bool(module and module.is_active())
+
+
+def peak_gpu_megabytes() -> float | None:
+    """The most GPU memory torch has held at once in this process, or None without CUDA."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    return round(torch.cuda.max_memory_allocated() / 2**20, 1)
+
+
+def make_record(notebook: str, preset: str, metrics: dict, dry_run: bool = False) -> dict:
+    """The record of one notebook run: metrics, the lesson's numbers, headline and floor.
+
+    A dry run's metrics come from a few batches: its record says so and has no floor to meet.
+    """
     metrics = {k: _number(k, v) for k, v in metrics.items()}
     ref = for_notebook(notebook)
-    record = {"notebook": notebook, "preset": preset, "metrics": metrics, "reference": {}}
+    record = {"notebook": notebook, "preset": preset, "dry_run": dry_run, "metrics": metrics,
+              "reference": {}, "peak_gpu_mb": peak_gpu_megabytes()}
     if ref is not None:
         if ref.headline not in metrics:
             raise KeyError(
@@ -52,7 +71,7 @@ def make_record(notebook: str, preset: str, metrics: dict) -> dict:
             k: {"value": p.value, "setup": p.setup, "source": p.source}
             for k, p in ref.published.items()
         }
-        floor = ref.floors.get(preset)
+        floor = None if dry_run else ref.floors.get(preset)
         value = metrics[ref.headline]
         record.update(
             title=ref.title,
@@ -77,7 +96,9 @@ def format_table(record: dict) -> str:
     lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
              for a, b, c, d in rows]
     lines.insert(1, "-" * max(len(line) for line in lines))
-    if record.get("floor") is not None:
+    if record.get("dry_run"):
+        lines.append("DRY RUN: these numbers come from a few batches; they test the code path only")
+    elif record.get("floor") is not None:
         verdict = "meets" if record["meets_floor"] else "DOES NOT meet"
         lines.append(f"headline {record['headline']} {verdict} this preset's floor "
                      f"of {_fmt(record['floor'])}")
@@ -89,7 +110,7 @@ def record_results(notebook: str, preset: str, metrics: dict) -> dict:
 
     Every number comes from the run itself: pass what the notebook measured, never a constant.
     """
-    record = make_record(notebook, preset, metrics)
+    record = make_record(notebook, preset, metrics, dry_run=in_dry_run())
     print(format_table(record))
     folder = run_dir()
     if folder is not None:

@@ -1,11 +1,17 @@
 """Run the lesson's notebooks headlessly with papermill and collect their results in a run folder.
 
     python -m utils.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks]
+                        [--dry-run] [--source offline]
 
 Each notebook runs in a fresh kernel with LESSON7_PRESET set to the preset, so its `preset = "auto"`
 parameter resolves to it and its banner says so. The run folder gets the executed notebooks, their
 figures, `results.json` (one entry per notebook) and `RESULTS.md`. A failing notebook is reported
 with the cell that failed, the others still run, and the exit code is 1.
+
+`--dry-run` runs each notebook's whole code path with every `fit` cut to a few batches
+(`utils.dry_run`); `--source offline` makes the data functions use the offline stand-ins on any
+preset. `make check-full` combines the two with `--preset full`: every line of the lesson's real
+path runs, with its shapes, on a machine without a GPU or internet. Dry runs are never published.
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ from pathlib import Path
 
 import nbformat
 
+from .data import SOURCE_ENV, SOURCES
 from .presets import ENV_VAR, PRESETS, resolve_preset
 from .reference import for_notebook
 from .results import RUN_DIR_ENV, format_table
+
+DRY_RUN_ENV = "LESSON7_DRY_RUN"  # utils.dry_run.ENV_VAR, named here without importing fastai
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -66,8 +75,10 @@ def find_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> l
     return sorted(chosen)
 
 
-def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str) -> dict:
-    """Execute one notebook into `out_dir`; return its entry for results.json."""
+def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
+                 env: dict[str, str] | None = None) -> dict:
+    """Execute one notebook into `out_dir`; return its entry for results.json. `env` holds extra
+    environment variables for its kernel (LESSON7_DRY_RUN, LESSON7_SOURCE)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -76,8 +87,9 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str) -> dic
              "error": None}
     metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
     metrics_file.unlink(missing_ok=True)
-    env_before = {k: os.environ.get(k) for k in (ENV_VAR, RUN_DIR_ENV)}
-    os.environ[ENV_VAR], os.environ[RUN_DIR_ENV] = preset, str(out_dir)  # the kernel inherits them
+    kernel_env = {ENV_VAR: preset, RUN_DIR_ENV: str(out_dir), **(env or {})}
+    env_before = {k: os.environ.get(k) for k in kernel_env}
+    os.environ.update(kernel_env)  # the kernel inherits them
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -102,7 +114,8 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str) -> dic
     if metrics_file.exists():
         record = json.loads(metrics_file.read_text())
         entry.update({k: record[k] for k in ("metrics", "reference", "headline", "floor",
-                                             "meets_floor", "title") if k in record})
+                                             "meets_floor", "title", "dry_run", "peak_gpu_mb")
+                      if k in record})
     elif entry["status"] == "ok":
         entry.update(status="failed", error="the notebook recorded no results "
                      "(its last code cell should call utils.results.record_results)")
@@ -147,7 +160,11 @@ def write_results(folder: Path, entries: list[dict], preset: str, created: str) 
 def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED,
             run_folder: Path | None = None) -> None:
     """Merge this run's entries into results/ (by notebook name), keeping the other notebooks';
-    replace the GALLERY figures of each notebook that succeeded with this run's."""
+    replace the GALLERY figures of each notebook that succeeded with this run's. Entries of a dry
+    run are never published."""
+    entries = [e for e in entries if not e.get("dry_run")]
+    if not entries:
+        return
     merged = {}
     existing = folder / "results.json"
     if existing.exists():
@@ -192,7 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update-notebooks", action="store_true",
                         help="copy each successfully executed notebook back over its source, so "
                              "the committed notebooks show the outputs of this run")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="every fit cut to a few batches (tests the code path; not published)")
+    parser.add_argument("--source", choices=SOURCES, default="auto",
+                        help="where the data comes from (offline: the stand-ins, on any preset)")
     args = parser.parse_args(argv)
+    if args.dry_run and args.update_notebooks:
+        parser.error("--dry-run cannot --update-notebooks: a dry run's outputs teach nothing")
 
     preset = resolve_preset(args.preset)
     notebooks = find_notebooks(args.notebooks, args.only)
@@ -203,13 +226,18 @@ def main(argv: list[str] | None = None) -> int:
     out = (args.out or ROOT / "runs" / f"{preset}-{datetime.now():%Y%m%d-%H%M%S}").resolve()
     out.mkdir(parents=True, exist_ok=True)
     kernel = kernel_name()
-    print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset with kernel {kernel!r} "
-          f"into {out}")
+    env = {DRY_RUN_ENV: "1" if args.dry_run else "0"}
+    if args.source != "auto":
+        env[SOURCE_ENV] = args.source
+    mode = (" (dry run)" if args.dry_run else "") + (
+        f", data from {args.source}" if args.source != "auto" else "")
+    print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset{mode} with kernel "
+          f"{kernel!r} into {out}")
 
     entries = []
     for i, notebook in enumerate(notebooks, 1):
         print(f"[{i}/{len(notebooks)}] {notebook.stem} ...", flush=True)
-        entry = run_notebook(notebook, out, preset, kernel)
+        entry = run_notebook(notebook, out, preset, kernel, env)
         entries.append(entry)
         summary = f"    {entry['status']} in {entry['seconds']:.0f} s"
         if entry.get("headline"):
@@ -225,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             strip_run_metadata(out / notebook.name, notebook)
 
     write_results(out, entries, preset, created)
-    if preset == "cpu" and not args.no_publish:
+    if preset == "cpu" and not args.no_publish and not args.dry_run:
         publish(entries, preset, created, run_folder=out)
         print(f"Updated {PUBLISHED.relative_to(ROOT)}/RESULTS.md and results.json")
     failed = [e["name"] for e in entries if e["status"] != "ok"]

@@ -1,0 +1,132 @@
+"""A dry run is short (a couple of batches per fit and per evaluation) and changes nothing else."""
+
+import fastai.callback.schedule  # noqa: F401  (adds Learner.lr_find)
+import pytest
+import torch
+from fastai.data.core import DataLoaders
+from fastai.learner import Learner, defaults
+from fastai.torch_core import TensorBase
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from utils import dry_run, presets, results, run
+
+
+class CountBatches:
+    """Counts the training and validation batches a learner really runs."""
+
+    def __init__(self):
+        self.train = self.valid = 0
+
+    def callback(self):
+        from fastai.callback.core import Callback
+
+        counter = self
+
+        class Count(Callback):
+            def after_batch(self):
+                if self.training:
+                    counter.train += 1
+                else:
+                    counter.valid += 1
+
+        return Count()
+
+
+def tiny_learner(n_train=64, n_valid=32, bs=4):
+    torch.manual_seed(0)
+    x, y = torch.randn(n_train + n_valid, 3), torch.randn(n_train + n_valid, 1)
+    train = TensorDataset(TensorBase(x[:n_train]), TensorBase(y[:n_train]))
+    valid = TensorDataset(TensorBase(x[n_train:]), TensorBase(y[n_train:]))
+    dls = DataLoaders.from_dsets(train, valid, bs=bs, num_workers=0)
+    return Learner(dls, nn.Linear(3, 1), loss_func=nn.MSELoss())
+
+
+@pytest.fixture
+def dry():
+    """The dry run switched on for the test, and off again after it."""
+    assert dry_run.start_dry_run(True)
+    yield
+    dry_run.start_dry_run(False)
+    assert dry_run.ShortFit not in defaults.callbacks
+
+
+def test_a_dry_run_fit_is_one_epoch_of_two_batches(dry, monkeypatch):
+    learn, count = tiny_learner(), CountBatches()
+    learn.fit(5, 1e-3, cbs=count.callback())  # 16 batches an epoch, 5 epochs without the dry run
+    assert (count.train, count.valid) == (dry_run.TRAIN_BATCHES, dry_run.VALID_BATCHES)
+    assert len(learn.recorder.values) == 1  # one epoch recorded, with its metrics
+
+
+def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
+    learn, count = tiny_learner(), CountBatches()
+    preds, targets = learn.get_preds()
+    assert len(preds) == len(targets) == dry_run.VALID_BATCHES * 4  # 4 items a batch
+    assert torch.equal(targets, learn.dls.valid_ds.tensors[1][: len(targets)])  # in their order
+    learn.validate(cbs=count.callback())
+    assert count.valid == dry_run.VALID_BATCHES
+    learn.lr_find(num_it=20, show_plot=False)
+    assert len(learn.recorder.lrs) > dry_run.TRAIN_BATCHES
+
+
+def test_without_the_dry_run_nothing_is_cut(monkeypatch):
+    monkeypatch.delenv(dry_run.ENV_VAR, raising=False)
+    assert not dry_run.start_dry_run(False)
+    learn, count = tiny_learner(), CountBatches()
+    learn.fit(2, 1e-3, cbs=count.callback())
+    assert (count.train, count.valid) == (2 * 16, 2 * 8)
+
+
+def test_the_switch_comes_from_the_parameter_or_the_environment(monkeypatch):
+    monkeypatch.delenv(dry_run.ENV_VAR, raising=False)
+    assert dry_run.requested(True) and not dry_run.requested(False)
+    monkeypatch.setenv(dry_run.ENV_VAR, "1")
+    assert dry_run.requested(False)
+    monkeypatch.setenv(dry_run.ENV_VAR, "0")
+    assert not dry_run.requested(False)
+    monkeypatch.setenv(dry_run.ENV_VAR, "maybe")
+    with pytest.raises(ValueError, match="LESSON7_DRY_RUN='maybe'"):
+        dry_run.requested(False)
+    with pytest.raises(ValueError, match="dry_run must be True or False"):
+        dry_run.requested("yes")
+
+
+def test_the_dry_run_env_var_is_the_one_the_runner_sets():
+    assert run.DRY_RUN_ENV == dry_run.ENV_VAR
+
+
+SETTINGS = {  #      smoke   cpu    full
+    "batch_size":      (16,    32,    128),
+    "crit_batch_size": (16,    32,    32),
+    "batch_size2":     (0,     0,     16),
+    "curve_bs":        (32,    64,    64),
+    "size":            (32,    64,    (360, 480)),
+    "epochs":          (1,     5,     40),
+    "lr":              (1e-3,  1e-3,  1e-4),
+    "arch":            ("slim", "slim", "resnet34"),
+}
+
+
+def test_a_dry_run_keeps_every_setting_but_cuts_batch_sizes_on_a_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    real, dry = presets.pick(SETTINGS, "full"), presets.pick(SETTINGS, "full", dry_run=True)
+    batch_sizes = {"batch_size", "crit_batch_size", "batch_size2", "curve_bs"}
+    assert {k: v for k, v in dry.items() if k not in batch_sizes} == {
+        k: v for k, v in real.items() if k not in batch_sizes}
+    assert all(dry[k] == dry_run.CPU_BATCH_SIZE for k in batch_sizes) and real["batch_size"] == 128
+    assert presets.pick(SETTINGS, "cpu", dry_run=True)["batch_size2"] == 0  # 0: no such stage
+
+
+def test_on_a_gpu_a_dry_run_keeps_the_batch_sizes(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert presets.pick(SETTINGS, "full", dry_run=True) == presets.pick(SETTINGS, "full")
+
+
+def test_a_dry_run_record_has_no_floor_and_is_never_published(tmp_path):
+    record = results.make_record("01_resnet_mnist", "cpu", {"accuracy": 0.1}, dry_run=True)
+    assert record["dry_run"] and record["floor"] is None and record["meets_floor"] is None
+    assert "DRY RUN" in results.format_table(record)
+    entry = {"name": "01_resnet_mnist", "status": "ok", "seconds": 1.0, "metrics": {},
+             "reference": {}, "error": None, "dry_run": True}
+    run.publish([entry], "cpu", "2026-01-01 00:00", folder=tmp_path)
+    assert not (tmp_path / "results.json").exists()

@@ -1,0 +1,114 @@
+"""A dry run: a preset's whole code path with every `fit` and evaluation cut to a few batches."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from fastai import learner as fastai_learner
+from fastai.callback.core import (
+    Callback,
+    CancelFitException,
+    CancelTrainException,
+    CancelValidException,
+)
+from fastai.learner import defaults
+from fastai.torch_core import nested_reorder as _nested_reorder
+
+ENV_VAR = "LESSON7_DRY_RUN"  # set to 1 by `python -m utils.run --dry-run` (and `make check-full`)
+TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
+VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`
+CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU keeps the preset's)
+
+
+def requested(dry_run: bool = False) -> bool:
+    """True when the notebook's `dry_run` parameter is set or LESSON7_DRY_RUN is 1/true/yes."""
+    if not isinstance(dry_run, bool):
+        raise ValueError(f"dry_run must be True or False, got {dry_run!r}.")
+    from_env = os.environ.get(ENV_VAR, "").strip().lower()
+    if from_env not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ValueError(f"{ENV_VAR}={from_env!r}: use 1 (dry run) or 0 (a real run).")
+    return dry_run or from_env in ("1", "true", "yes")
+
+
+class ShortFit(Callback):
+    """Stop each epoch's training after `n_train` batches, each validation after `n_valid`, and
+    each `fit` after its first epoch. The learning-rate finder runs as usual (it is short)."""
+
+    order = 1000  # after every other callback, so each of them sees the batches that do run
+
+    def __init__(self, n_train: int = TRAIN_BATCHES, n_valid: int = VALID_BATCHES):
+        self.n_train, self.n_valid, self.trained = n_train, n_valid, False
+
+    def before_fit(self):
+        self.trained = False  # `validate` and `get_preds` send before_fit and after_epoch too
+
+    def before_train(self):
+        self.trained = True  # only a real `fit` trains
+
+    def _skip(self) -> bool:
+        return hasattr(self.learn, "lr_finder")
+
+    def after_batch(self):
+        if self._skip():
+            return
+        if self.training and self.iter + 1 >= self.n_train:
+            raise CancelTrainException
+        if not self.training and self.iter + 1 >= self.n_valid:
+            raise CancelValidException
+
+    def after_epoch(self):
+        if self.trained and not self._skip():
+            raise CancelFitException
+
+
+def _reorder_what_ran(t, order):
+    """fastai's `nested_reorder` for `get_preds` results cut short: `order` sorts the whole
+    DataLoader, the results hold its first batches; keep the positions of those."""
+    first = t
+    while isinstance(first, list | tuple) and len(first):
+        first = first[0]
+    if isinstance(first, torch.Tensor):
+        order = order[order < len(first)]
+    return _nested_reorder(t, order)
+
+
+def is_active() -> bool:
+    """Whether `start_dry_run` has switched the dry run on in this process."""
+    return ShortFit in defaults.callbacks
+
+
+def start_dry_run(dry_run: bool = False) -> bool:
+    """Switch the dry run on or off for every Learner created from now on; return whether it is on.
+
+    On, it adds `ShortFit` to fastai's default callbacks and says so; off, it removes it, so running
+    a notebook again from the top with `dry_run = False` undoes an earlier dry run in its kernel.
+    """
+    on = requested(dry_run)
+    if on and not is_active():
+        defaults.callbacks.append(ShortFit)
+        fastai_learner.nested_reorder = _reorder_what_ran
+    elif not on and is_active():
+        defaults.callbacks.remove(ShortFit)
+        fastai_learner.nested_reorder = _nested_reorder
+    if on:
+        cut = ("" if torch.cuda.is_available()
+               else f"; batch sizes cut to {CPU_BATCH_SIZE} on the CPU")
+        print(f"DRY RUN: every fit stops after {TRAIN_BATCHES} batches of one epoch, every "
+              f"evaluation after {VALID_BATCHES} batches{cut}. The numbers below test the code "
+              f"path, not the lesson, and are never published.")
+    return on
+
+
+def is_batch_size(key: str) -> bool:
+    """Settings named `batch_size`, `*_batch_size`, `batch_size*` or `*_bs` are batch sizes."""
+    return key.startswith("batch_size") or key.endswith("batch_size") or key.endswith("_bs")
+
+
+def shorten(cfg: dict) -> dict:
+    """A preset's settings for a dry run: the same, except that on a CPU (where one step of the
+    `full` models takes a minute) every batch size is cut to CPU_BATCH_SIZE."""
+    if torch.cuda.is_available():
+        return dict(cfg)
+    return {k: min(v, CPU_BATCH_SIZE) if is_batch_size(k) and isinstance(v, int) and v > 0 else v
+            for k, v in cfg.items()}

@@ -1,0 +1,92 @@
+"""`make gpu-check`: every notebook on a CUDA GPU, on `smoke` and as a `full` dry run; a report.
+
+    python -m utils.gpu_check [--only NAMES] [--out DIR]
+
+Runs each notebook on `smoke`, then on `full` with the offline stand-ins and the dry-run switch
+(every `fit` cut to a few batches at the preset's own batch sizes and image sizes, which is what
+tests GPU memory). Writes `results/gpu/<gpu-name>-<date>.md` with, per notebook and run, the status,
+seconds and peak GPU memory (`torch.cuda.max_memory_allocated` inside the notebook's kernel).
+Without a CUDA GPU it exits at once with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+from . import run
+from .data import SOURCE_ENV
+
+REPORTS = run.ROOT / "results" / "gpu"
+PASSES = (  # (label, preset, extra environment of the kernel)
+    ("smoke", "smoke", {run.DRY_RUN_ENV: "0"}),
+    ("full dry run", "full", {run.DRY_RUN_ENV: "1", SOURCE_ENV: "offline"}),
+)
+
+
+def report_name(gpu: str, day: str) -> str:
+    """`NVIDIA H100 80GB HBM3` on 2026-11-27 -> `nvidia-h100-80gb-hbm3-2026-11-27.md`."""
+    return re.sub(r"[^a-z0-9]+", "-", gpu.lower()).strip("-") + f"-{day}.md"
+
+
+def report_markdown(gpu: str, created: str, rows: list[tuple[str, dict]]) -> str:
+    lines = [f"# GPU check on {gpu}", "",
+             f"Written by `make gpu-check` on {created}: torch {torch.__version__}, CUDA "
+             f"{torch.version.cuda}, python {platform.python_version()}. `smoke` runs each "
+             f"notebook on tiny data; the `full` dry run runs every line of the `full` preset at "
+             f"its own batch and image sizes on the offline stand-ins, each `fit` cut short.",
+             "", "| notebook | run | status | seconds | peak GPU memory (MiB) |",
+             "|---|---|---|---|---|"]
+    for label, e in rows:
+        peak = e.get("peak_gpu_mb")
+        lines.append(f"| {e['name']} | {label} | {e['status']} | {e['seconds']:.0f} | "
+                     f"{'-' if peak is None else f'{peak:,.0f}'} |")
+    failed = [(label, e) for label, e in rows if e["status"] != "ok"]
+    if failed:
+        lines += ["", "## Failures", ""]
+        lines += [f"- {e['name']} ({label}): {e['error']}" for label, e in failed]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m utils.gpu_check", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="check only these notebooks")
+    parser.add_argument("--out", type=Path, help="run folder (default runs/gpu-check-<time>)")
+    args = parser.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("make gpu-check needs a CUDA GPU, and torch sees none on this machine. On a CPU, "
+              "`make check-full` runs the same full-preset dry run.", file=sys.stderr)
+        return 2
+    gpu = torch.cuda.get_device_name(0)
+    notebooks = run.find_notebooks(only=args.only)
+    out = (args.out or run.ROOT / "runs" / f"gpu-check-{datetime.now():%Y%m%d-%H%M%S}").resolve()
+    kernel = run.kernel_name()
+    rows = []
+    for label, preset, env in PASSES:
+        folder = out / preset
+        folder.mkdir(parents=True, exist_ok=True)
+        for notebook in notebooks:
+            print(f"[{label}] {notebook.stem} ...", flush=True)
+            entry = run.run_notebook(notebook, folder, preset, kernel, env)
+            rows.append((label, entry))
+            print(f"    {entry['status']} in {entry['seconds']:.0f} s, peak GPU memory "
+                  f"{entry.get('peak_gpu_mb')} MiB" + (f"\n    {entry['error']}"
+                                                      if entry["error"] else ""), flush=True)
+    created = datetime.now().strftime("%Y-%m-%d %H:%M")
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    report = REPORTS / report_name(gpu, created[:10])
+    report.write_text(report_markdown(gpu, created, rows))
+    failed = sum(e["status"] != "ok" for _, e in rows)
+    print(f"{len(rows) - failed} ok, {failed} failed. Report: {report.relative_to(run.ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
