@@ -55,7 +55,8 @@ def test_a_dry_run_fit_is_one_epoch_of_two_batches(dry, monkeypatch):
     learn, count = tiny_learner(), CountBatches()
     learn.fit(5, 1e-3, cbs=count.callback())  # 16 batches an epoch, 5 epochs without the dry run
     assert (count.train, count.valid) == (dry_run.TRAIN_BATCHES, dry_run.VALID_BATCHES)
-    assert len(learn.recorder.values) == 1  # one epoch recorded, with its metrics
+    assert len(learn.recorder.values) == 1  # one epoch recorded...
+    assert len(learn.recorder.values[0]) == 2  # ...with its training and validation loss
 
 
 def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
@@ -63,8 +64,9 @@ def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
     preds, targets = learn.get_preds()
     assert len(preds) == len(targets) == dry_run.VALID_BATCHES * 4  # 4 items a batch
     assert torch.equal(targets, learn.dls.valid_ds.tensors[1][: len(targets)])  # in their order
-    learn.validate(cbs=count.callback())
+    loss = learn.validate(cbs=count.callback())[0]
     assert count.valid == dry_run.VALID_BATCHES
+    assert loss == pytest.approx(((preds - targets) ** 2).mean().item(), rel=1e-5)
     learn.lr_find(num_it=20, show_plot=False)
     assert len(learn.recorder.lrs) > dry_run.TRAIN_BATCHES
 
@@ -96,6 +98,8 @@ def test_the_dry_run_env_var_is_the_one_the_runner_sets():
 
 
 SETTINGS = {  #      smoke   cpu    full
+    "n_train":         (48,    None,  None),
+    "n_valid":         (8,     None,  300),
     "batch_size":      (16,    32,    128),
     "crit_batch_size": (16,    32,    32),
     "batch_size2":     (0,     0,     16),
@@ -111,15 +115,19 @@ def test_a_dry_run_keeps_every_setting_but_cuts_batch_sizes_on_a_cpu(monkeypatch
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     real, dry = presets.pick(SETTINGS, "full"), presets.pick(SETTINGS, "full", dry_run=True)
     batch_sizes = {"batch_size", "crit_batch_size", "batch_size2", "curve_bs"}
-    assert {k: v for k, v in dry.items() if k not in batch_sizes} == {
-        k: v for k, v in real.items() if k not in batch_sizes}
+    cut = batch_sizes | {"n_train", "n_valid"}
+    assert {k: v for k, v in dry.items() if k not in cut} == {
+        k: v for k, v in real.items() if k not in cut}
+    assert dry["n_train"] == dry["n_valid"] == dry_run.ITEMS
     assert all(dry[k] == dry_run.CPU_BATCH_SIZE for k in batch_sizes) and real["batch_size"] == 128
     assert presets.pick(SETTINGS, "cpu", dry_run=True)["batch_size2"] == 0  # 0: no such stage
 
 
 def test_on_a_gpu_a_dry_run_keeps_the_batch_sizes(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert presets.pick(SETTINGS, "full", dry_run=True) == presets.pick(SETTINGS, "full")
+    dry, real = presets.pick(SETTINGS, "full", dry_run=True), presets.pick(SETTINGS, "full")
+    assert dry == {**real, "n_train": dry_run.ITEMS, "n_valid": dry_run.ITEMS}
+    assert presets.pick(SETTINGS, "smoke", dry_run=True)["n_valid"] == 8  # already fewer
 
 
 def test_a_dry_run_record_has_no_floor_and_is_never_published(tmp_path):

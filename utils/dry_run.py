@@ -19,6 +19,7 @@ ENV_VAR = "LESSON7_DRY_RUN"  # set to 1 by `python -m utils.run --dry-run` (and 
 TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
 VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`
 CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU keeps the preset's)
+ITEMS = 16  # a dry run uses at most this many training and validation items (n_train, n_valid)
 
 
 def requested(dry_run: bool = False) -> bool:
@@ -53,9 +54,24 @@ class ShortFit(Callback):
         if self._skip():
             return
         if self.training and self.iter + 1 >= self.n_train:
+            self.cut = "cancel_train"
             raise CancelTrainException
         if not self.training and self.iter + 1 >= self.n_valid:
+            self.cut = "cancel_valid"
             raise CancelValidException
+
+    def _record_what_ran(self):
+        # The Recorder drops the metrics of a cancelled phase; ours were cut short, not cancelled,
+        # so it records them (over the batches that ran), and `validate()` returns them as usual.
+        if getattr(self, "cut", None) and hasattr(self.learn, "recorder"):
+            setattr(self.learn.recorder, self.cut, False)
+        self.cut = None
+
+    def after_cancel_train(self):
+        self._record_what_ran()
+
+    def after_cancel_validate(self):
+        self._record_what_ran()
 
     def after_epoch(self):
         if self.trained and not self._skip():
@@ -93,10 +109,11 @@ def start_dry_run(dry_run: bool = False) -> bool:
         fastai_learner.nested_reorder = _nested_reorder
     if on:
         cut = ("" if torch.cuda.is_available()
-               else f"; batch sizes cut to {CPU_BATCH_SIZE} on the CPU")
+               else f", batch sizes cut to {CPU_BATCH_SIZE} on the CPU")
         print(f"DRY RUN: every fit stops after {TRAIN_BATCHES} batches of one epoch, every "
-              f"evaluation after {VALID_BATCHES} batches{cut}. The numbers below test the code "
-              f"path, not the lesson, and are never published.")
+              f"evaluation after {VALID_BATCHES} batches; at most {ITEMS} training and validation "
+              f"items{cut}. The numbers below test the code path, not the lesson, and are never "
+              f"published.")
     return on
 
 
@@ -106,9 +123,15 @@ def is_batch_size(key: str) -> bool:
 
 
 def shorten(cfg: dict) -> dict:
-    """A preset's settings for a dry run: the same, except that on a CPU (where one step of the
-    `full` models takes a minute) every batch size is cut to CPU_BATCH_SIZE."""
-    if torch.cuda.is_available():
-        return dict(cfg)
-    return {k: min(v, CPU_BATCH_SIZE) if is_batch_size(k) and isinstance(v, int) and v > 0 else v
-            for k, v in cfg.items()}
+    """A preset's settings for a dry run: the same models, sizes and stages, on at most ITEMS
+    training and validation items (`n_train`, `n_valid`: None means all), so that the passes a
+    notebook makes over its data outside `fit` are short too; on a CPU, where one step of a `full`
+    model can take a minute, every batch size is also cut to CPU_BATCH_SIZE."""
+    short = dict(cfg)
+    for key in ("n_train", "n_valid"):
+        if key in short:
+            short[key] = ITEMS if short[key] is None else min(short[key], ITEMS)
+    if not torch.cuda.is_available():
+        short.update({k: min(v, CPU_BATCH_SIZE) for k, v in short.items()
+                      if is_batch_size(k) and isinstance(v, int) and v > 0})
+    return short
