@@ -138,3 +138,4 @@ def test_a_dry_run_record_has_no_floor_and_is_never_published(tmp_path):
              "reference": {}, "error": None, "dry_run": True}
     run.publish([entry], "cpu", "2026-01-01 00:00", folder=tmp_path)
     assert not (tmp_path / "results.json").exists()
+

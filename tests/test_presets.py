@@ -64,3 +64,18 @@ def test_set_seed_makes_torch_repeat_itself():
     a = torch.randn(5)
     presets.set_seed(3)
     assert torch.equal(a, torch.randn(5))
+
+
+def test_a_cuda_out_of_memory_error_says_which_settings_to_lower(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        presets.banner("cpu", "00_test")
+        shell.run_cell("import torch; raise torch.cuda.OutOfMemoryError('CUDA out of memory.')")
+        out = capsys.readouterr().out
+        assert "OutOfMemoryError" in out and presets.OUT_OF_MEMORY_HINT in out
+        shell.run_cell("raise ValueError('another error')")
+        assert presets.OUT_OF_MEMORY_HINT not in capsys.readouterr().out
+    finally:
+        InteractiveShell.clear_instance()

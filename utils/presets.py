@@ -55,12 +55,37 @@ def explain_preset(preset: str = "auto") -> str:
     return f"preset {resolved!r} ({why}): {DESCRIPTIONS[resolved]}"
 
 
+OUT_OF_MEMORY_HINT = (
+    "The GPU ran out of memory. Lower the batch sizes in this notebook's settings table (the rows "
+    "named batch_size, *_batch_size or *_bs, in the column of the preset in use), then run the "
+    "notebook again from the top.")
+
+
 def banner(preset: str, notebook: str) -> None:
-    """Print the resolved preset and the machine a notebook runs on."""
+    """Print the resolved preset and the machine a notebook runs on; in IPython, make a CUDA
+    out-of-memory error end with OUT_OF_MEMORY_HINT, which says what to lower."""
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
     print(f"== {notebook} ==")
     print(explain_preset(preset))
     print(f"device: {device}, torch {torch.__version__}, python {platform.python_version()}")
+    explain_out_of_memory()
+
+
+def explain_out_of_memory() -> None:
+    """In an IPython kernel, follow a CUDA out-of-memory traceback with OUT_OF_MEMORY_HINT."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def hint(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        print(OUT_OF_MEMORY_HINT)
+
+    shell.set_custom_exc((torch.cuda.OutOfMemoryError,), hint)
 
 
 def pick(settings: dict[str, tuple], preset: str, dry_run: bool = False) -> dict:

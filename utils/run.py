@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 
 from .data import SOURCE_ENV, SOURCES
-from .presets import ENV_VAR, PRESETS, resolve_preset
+from .presets import ENV_VAR, OUT_OF_MEMORY_HINT, PRESETS, resolve_preset
 from .reference import for_notebook
 from .results import RUN_DIR_ENV, format_table
 
@@ -102,6 +102,8 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
             f"cell {err.cell_index} (execution count {err.exec_count}, "
             f"starting {first_line[0][:60]!r}): {err.ename}: {err.evalue}"
             if first_line else f"cell {err.cell_index}: {err.ename}: {err.evalue}"))
+        if err.ename == "OutOfMemoryError":
+            entry["error"] += f" ({OUT_OF_MEMORY_HINT})"
     except Exception as err:  # kernel died, notebook unreadable, ...
         entry.update(status="failed", error=f"{type(err).__name__}: {err}")
     finally:
