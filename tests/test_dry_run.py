@@ -61,7 +61,8 @@ def test_a_dry_run_fit_is_one_epoch_of_two_batches(dry, monkeypatch):
 
 def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
     learn, count = tiny_learner(), CountBatches()
-    preds, targets = learn.get_preds()
+    inputs, preds, targets = learn.get_preds(with_input=True)  # an L of three, as fastai's
+    assert len(inputs) == len(preds)
     assert len(preds) == len(targets) == dry_run.VALID_BATCHES * 4  # 4 items a batch
     assert torch.equal(targets, learn.dls.valid_ds.tensors[1][: len(targets)])  # in their order
     loss = learn.validate(cbs=count.callback())[0]

@@ -14,6 +14,7 @@ from fastai.callback.core import (
 )
 from fastai.learner import defaults
 from fastai.torch_core import nested_reorder as _nested_reorder
+from fastcore.xtras import is_listy
 
 ENV_VAR = "LESSON7_DRY_RUN"  # set to 1 by `python -m utils.run --dry-run` (and `make check-full`)
 TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
@@ -82,7 +83,7 @@ def _reorder_what_ran(t, order):
     """fastai's `nested_reorder` for `get_preds` results cut short: `order` sorts the whole
     DataLoader, the results hold its first batches; keep the positions of those."""
     first = t
-    while isinstance(first, list | tuple) and len(first):
+    while is_listy(first) and len(first):  # results are an L of tensors or of tuples of them
         first = first[0]
     if isinstance(first, torch.Tensor):
         order = order[order < len(first)]
