@@ -18,7 +18,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name lesson7 --display-name "Python (lesson7)"
 	touch $(STAMP)
 
-run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into runs/
+run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into runs/ (nothing else)
 	$(BIN)/python -m utils.run --preset $(PRESET)
 
 test: $(STAMP) lint  ## lint, unit tests, papermill smoke runs and nbval over the notebooks
@@ -39,8 +39,8 @@ lab: $(STAMP)  ## JupyterLab on notebooks/
 images: $(STAMP)  ## redraw every diagram in images/
 	$(BIN)/python -m utils.diagrams
 
-notebooks: $(STAMP)  ## re-run the notebooks on cpu and commit-ready outputs back into notebooks/
-	$(BIN)/python -m utils.run --preset cpu --update-notebooks
+notebooks: $(STAMP)  ## re-run on cpu; outputs back into notebooks/, results into results/
+	$(BIN)/python -m utils.run --preset cpu --update-notebooks --publish
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache

@@ -79,3 +79,18 @@ def test_a_cuda_out_of_memory_error_says_which_settings_to_lower(capsys):
         assert presets.OUT_OF_MEMORY_HINT not in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
+
+
+@pytest.mark.parametrize("seed", ["abc", "42", -1, 2**32, 1.5, True, None])
+def test_a_bad_seed_is_refused_with_its_name(seed):
+    with pytest.raises(ValueError, match=f"seed must be a whole number.*got {seed!r}"):
+        presets.set_seed(seed)
+
+
+def test_numpy_integers_are_good_seeds():
+    import numpy as np
+
+    presets.set_seed(np.int64(7))
+    first = torch.rand(1)
+    presets.set_seed(7)
+    assert torch.equal(torch.rand(1), first)

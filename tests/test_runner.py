@@ -81,9 +81,11 @@ def test_only_with_an_unknown_name_lists_the_notebooks(notebooks):
         run.find_notebooks(notebooks, ["z9"])
 
 
-def test_an_unknown_preset_stops_before_running_anything(notebooks, tmp_path):
-    with pytest.raises(ValueError, match="Unknown preset 'fast'"):
+def test_an_unknown_preset_stops_before_running_anything(notebooks, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
         run.main(["--preset", "fast", "--notebooks", str(notebooks), "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "argument --preset: Unknown preset 'fast'" in capsys.readouterr().err
     assert not (tmp_path / "results.json").exists()
 
 

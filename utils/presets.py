@@ -114,12 +114,21 @@ def pick(settings: dict[str, tuple], preset: str, dry_run: bool = False) -> dict
     return picked
 
 
+def check_seed(seed) -> int:
+    """`seed` as an int, or a ValueError that names it: NumPy takes 0 to 2**32 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise ValueError(f"The seed must be a whole number from 0 to {2**32 - 1}, got {seed!r} "
+                         f"({type(seed).__name__}); e.g. papermill ... -p seed 42.")
+    return int(seed)
+
+
 def set_seed(seed: int, num_threads: int | None = None) -> None:
     """Seed Python, NumPy and torch (CPU and CUDA) and make cuDNN deterministic.
 
     On the CPU, torch uses `num_threads` threads (default: all cores), which keeps timings
     comparable between runs.
     """
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -1,12 +1,14 @@
 """Run the lesson's notebooks headlessly with papermill and collect their results in a run folder.
 
-    python -m utils.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks]
+    python -m utils.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks] [--publish]
                         [--dry-run] [--source offline]
 
 Each notebook runs in a fresh kernel with LESSON7_PRESET set to the preset, so its `preset = "auto"`
 parameter resolves to it and its banner says so. The run folder gets the executed notebooks, their
 figures, `results.json` (one entry per notebook) and `RESULTS.md`. A failing notebook is reported
-with the cell that failed, the others still run, and the exit code is 1.
+with the cell that failed, the others still run, and the exit code is 1. The results files are
+rewritten after each notebook, so an interrupted or killed run keeps what finished. Only --publish
+(cpu) writes outside the run folder: into results/, which git tracks.
 
 `--dry-run` runs each notebook's whole code path with every `fit` cut to a few batches
 (`utils.dry_run`); `--source offline` makes the data functions use the offline stand-ins on any
@@ -36,9 +38,9 @@ DRY_RUN_ENV = "LESSON7_DRY_RUN"  # utils.dry_run.ENV_VAR, named here without imp
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-PUBLISHED = ROOT / "results"  # where a cpu run keeps its RESULTS.md and results.json
+PUBLISHED = ROOT / "results"  # where --publish keeps a cpu run's RESULTS.md and results.json
 KERNEL = "lesson7"  # the kernel `make` registers inside .venv
-GALLERY = {  # figures kept with keep_figure that a cpu run copies to results/gallery/ (README)
+GALLERY = {  # figures kept with keep_figure that --publish copies to results/gallery/ (README)
     "01_resnet_mnist": ["confusion"],
     "01b_resnet_degradation": ["degradation", "landscape-2d"],
     "02_densenet": ["memory", "small-data"],
@@ -124,20 +126,25 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
     return entry
 
 
-def results_markdown(entries: list[dict], preset: str, created: str) -> str:
+def results_markdown(entries: list[dict], preset: str, created: str,
+                     not_run: list[str] | None = None, state: str = "complete") -> str:
     """RESULTS.md: a summary table, then each notebook's metrics beside the lesson's."""
     lines = [f"# Results of the `{preset}` preset", "",
              f"Written by `python -m utils.run` on {created}. Each number was measured by the run "
              f"of its notebook on the date shown; the lesson's numbers are from "
-             f"`utils/reference.py`. Minutes are wall-clock time on the machine that ran it.", "",
-             "| notebook | run on | status | minutes | headline metric | ours | floor | lesson |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"`utils/reference.py`. Minutes are wall-clock time on the machine that ran it.", ""]
+    if state != "complete":
+        lines += [f"**This run is {STATES[state]}**: {len(entries)} notebook(s) finished; not run: "
+                  f"{', '.join(not_run or []) or 'none'}.", ""]
+    lines += ["| notebook | run on | status | minutes | headline metric | ours | floor | lesson |",
+              "|---|---|---|---|---|---|---|---|"]
     for e in entries:
         headline = e.get("headline")
         ours = e["metrics"].get(headline) if headline else None
         lesson = e["reference"].get(headline, {}).get("value") if headline else None
         floor = e.get("floor")
         status = e["status"] if e.get("meets_floor") in (None, True) else "below floor"
+        status += " (dry run)" if e.get("dry_run") else ""
         lines.append(
             f"| {e['name']} | {e.get('date', '-')} | {status} | {e['seconds'] / 60:.1f} | "
             f"{headline or '-'} | "
@@ -152,11 +159,24 @@ def results_markdown(entries: list[dict], preset: str, created: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(folder: Path, entries: list[dict], preset: str, created: str) -> None:
+STATES = {  # the `state` of a run folder's results.json
+    "complete": "complete",
+    "running": "incomplete (still running, or stopped without a chance to say so)",
+    "interrupted": "incomplete (interrupted)",
+}
+
+
+def write_results(folder: Path, entries: list[dict], preset: str, created: str,
+                  not_run: list[str] | None = None, state: str = "complete") -> None:
+    """results.json and RESULTS.md, each replaced in one step (never half-written)."""
     folder.mkdir(parents=True, exist_ok=True)
-    payload = {"preset": preset, "created": created, "notebooks": entries}
-    (folder / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (folder / "RESULTS.md").write_text(results_markdown(entries, preset, created))
+    payload = {"preset": preset, "created": created, "state": state, "not_run": not_run or [],
+               "notebooks": entries}
+    for name, text in (("results.json", json.dumps(payload, indent=2) + "\n"),
+                       ("RESULTS.md", results_markdown(entries, preset, created, not_run, state))):
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(folder / name)
 
 
 def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED,
@@ -199,15 +219,25 @@ def strip_run_metadata(executed: Path, target: Path) -> None:
     nbformat.write(nb, target)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _preset(value: str) -> str:
+    try:
+        return resolve_preset(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m utils.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="auto", help=f"one of {', '.join(PRESETS)} or auto")
+    parser.add_argument("--preset", type=_preset, default="auto",
+                        help=f"one of {', '.join(PRESETS)} or auto")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
     parser.add_argument("--out", type=Path, help="run folder (default runs/<preset>-<time>)")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help=argparse.SUPPRESS)
-    parser.add_argument("--no-publish", action="store_true",
-                        help="do not update results/ (a cpu run updates it by default)")
+    parser.add_argument("--publish", action="store_true",
+                        help="also merge this cpu run into results/ and its gallery (tracked "
+                             "files: `make notebooks` does it before a commit)")
+    parser.add_argument("--no-publish", action="store_true", help=argparse.SUPPRESS)  # the default
     parser.add_argument("--update-notebooks", action="store_true",
                         help="copy each successfully executed notebook back over its source, so "
                              "the committed notebooks show the outputs of this run")
@@ -218,15 +248,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.dry_run and args.update_notebooks:
         parser.error("--dry-run cannot --update-notebooks: a dry run's outputs teach nothing")
+    if args.publish and args.dry_run:
+        parser.error("--dry-run cannot --publish: a dry run's results are not the lesson's")
+    if args.publish and args.preset != "cpu":
+        parser.error(f"--publish keeps results/ for the cpu preset; this run is {args.preset!r}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} is a file; give a folder (new or existing)")
+    return args
 
-    preset = resolve_preset(args.preset)
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    preset = args.preset
     notebooks = find_notebooks(args.notebooks, args.only)
     if not notebooks:
         print(f"No notebooks found in {args.notebooks}.", file=sys.stderr)
         return 1
     created = datetime.now().strftime("%Y-%m-%d %H:%M")
     out = (args.out or ROOT / "runs" / f"{preset}-{datetime.now():%Y%m%d-%H%M%S}").resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(f"python -m utils.run: cannot create the run folder {out}: {err}", file=sys.stderr)
+        return 2
     kernel = kernel_name()
     env = {DRY_RUN_ENV: "1" if args.dry_run else "0"}
     if args.source != "auto":
@@ -236,32 +280,49 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset{mode} with kernel "
           f"{kernel!r} into {out}")
 
-    entries = []
-    for i, notebook in enumerate(notebooks, 1):
-        print(f"[{i}/{len(notebooks)}] {notebook.stem} ...", flush=True)
-        entry = run_notebook(notebook, out, preset, kernel, env)
-        entries.append(entry)
-        summary = f"    {entry['status']} in {entry['seconds']:.0f} s"
-        if entry.get("headline"):
-            value = entry["metrics"][entry["headline"]]
-            summary += f", {entry['headline']} = {value:.4g}"
-            if entry.get("floor") is not None:
-                summary += f" ({'meets' if entry['meets_floor'] else 'BELOW'} the floor "
-                summary += f"{entry['floor']})"
-        print(summary + (f"\n    {entry['error']}" if entry["error"] else ""), flush=True)
-        if for_notebook(notebook.stem) is None:
-            print(f"    note: {notebook.stem} has no entry in utils/reference.py", flush=True)
-        if entry["status"] == "ok" and args.update_notebooks:
-            strip_run_metadata(out / notebook.name, notebook)
-
-    write_results(out, entries, preset, created)
-    if preset == "cpu" and not args.no_publish and not args.dry_run:
-        publish(entries, preset, created, run_folder=out)
-        print(f"Updated {PUBLISHED.relative_to(ROOT)}/RESULTS.md and results.json")
+    entries, state = [], "running"
+    try:
+        for i, notebook in enumerate(notebooks, 1):
+            print(f"[{i}/{len(notebooks)}] {notebook.stem} ...", flush=True)
+            entry = run_notebook(notebook, out, preset, kernel, env)
+            entries.append(entry)
+            print(_summary(entry), flush=True)
+            if for_notebook(notebook.stem) is None:
+                print(f"    note: {notebook.stem} has no entry in utils/reference.py", flush=True)
+            if entry["status"] == "ok" and args.update_notebooks:
+                strip_run_metadata(out / notebook.name, notebook)
+            if i < len(notebooks):  # what finished so far survives a kill
+                write_results(out, entries, preset, created, _not_run(notebooks, entries), state)
+        state = "complete"
+    except KeyboardInterrupt:
+        state = "interrupted"
+        print("Interrupted: keeping the results of the notebooks that finished.", flush=True)
+    finally:  # also after any other error of the runner itself
+        write_results(out, entries, preset, created, _not_run(notebooks, entries),
+                      "interrupted" if state == "running" else state)
+    if args.publish and state == "complete":
+        publish(entries, preset, created, PUBLISHED, run_folder=out)
+        print(f"Updated {os.path.relpath(PUBLISHED)}/RESULTS.md, results.json and gallery/")
     failed = [e["name"] for e in entries if e["status"] != "ok"]
     print(f"Done: {len(entries) - len(failed)} ok, {len(failed)} failed"
           + (f" ({', '.join(failed)})" if failed else "") + f". See {out / 'RESULTS.md'}")
+    if state == "interrupted":
+        return 130
     return 1 if failed else 0
+
+
+def _not_run(notebooks: list[Path], entries: list[dict]) -> list[str]:
+    return [nb.stem for nb in notebooks[len(entries):]]
+
+
+def _summary(entry: dict) -> str:
+    summary = f"    {entry['status']} in {entry['seconds']:.0f} s"
+    if entry.get("headline"):
+        summary += f", {entry['headline']} = {entry['metrics'][entry['headline']]:.4g}"
+        if entry.get("floor") is not None:
+            summary += (f" ({'meets' if entry['meets_floor'] else 'BELOW'} the floor "
+                        f"{entry['floor']})")
+    return summary + (f"\n    {entry['error']}" if entry["error"] else "")
 
 
 if __name__ == "__main__":
