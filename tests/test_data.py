@@ -175,3 +175,14 @@ def test_subset_is_stratified_and_reproducible(built_mnist):
 
 def test_pretty_path_hides_the_home_folder():
     assert data.pretty_path(Path.home() / ".cache" / "x") == "~/.cache/x"
+
+
+def test_lesson7_source_decides_what_auto_means(monkeypatch):
+    monkeypatch.setenv(data.SOURCE_ENV, "offline")
+    assert data.resolve_source("auto", "full") == "offline"
+    assert data.resolve_source("fastai", "full") == "fastai"  # an explicit source wins
+    monkeypatch.setenv(data.SOURCE_ENV, "")
+    assert data.resolve_source("auto", "full") == "fastai"
+    monkeypatch.setenv(data.SOURCE_ENV, "web")
+    with pytest.raises(ValueError, match="LESSON7_SOURCE='web'"):
+        data.resolve_source("auto", "cpu")
