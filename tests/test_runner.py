@@ -116,3 +116,28 @@ def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path, monk
     (run_folder / "figures" / "01-new.png").unlink()
     run.publish([{**entry, "status": "failed"}], "cpu", "today", results, run_folder=run_folder)
     assert (results / "gallery" / "01-new.png").read_bytes() == b"new"  # a failure keeps the last
+
+
+def test_committed_outputs_are_cleaned_of_progress_bar_debris():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    table = '<div><table class="fastprogress"><tr><td>0</td></tr></table></div>'
+    cell = new_code_cell("learn.fit(1)", outputs=[
+        new_output("display_data", data={"text/html": "\n<style>\n progress {}\n</style>\n",
+                                         "text/plain": "<IPython.core.display.HTML object>"}),
+        new_output("display_data", data={"text/html": table, "text/markdown": "```html\n...",
+                                         "text/plain": table}),
+        new_output("display_data", data={"text/html": "", "text/plain": "<HTML object>"}),
+        new_output("display_data", data={"text/html": "<div></div>", "text/plain": "x"}),
+        new_output("stream", name="stdout", text="done\n"),
+        new_output("execute_result", data={"text/html": "<table>df</table>", "text/plain": "df"},
+                   execution_count=1),
+    ])
+    nb = new_notebook(cells=[cell])
+    run.clean_outputs(nb)
+    kept = nb.cells[0].outputs
+    assert [o.output_type for o in kept] == ["display_data", "stream", "execute_result"]
+    assert dict(kept[0].data) == {"text/html": table}
+    assert set(kept[2].data) == {"text/html", "text/plain"}  # other HTML keeps its fallback
+    nbformat.validate(nb)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -210,13 +211,39 @@ def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLI
 
 
 def strip_run_metadata(executed: Path, target: Path) -> None:
-    """Copy an executed notebook over its source, without papermill's timing metadata."""
+    """Copy an executed notebook over its source, without papermill's timing metadata and with
+    its outputs cleaned (`clean_outputs`)."""
     nb = nbformat.read(executed, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+    clean_outputs(nb)
     nbformat.write(nb, target)
+
+
+def _html(output) -> str:
+    return "".join(output.get("data", {}).get("text/html", ""))
+
+
+def is_progress_debris(output) -> bool:
+    """What fastprogress leaves behind: an emptied display (`<div></div>` or nothing) or its CSS."""
+    if output.get("output_type") != "display_data" or "text/html" not in output.get("data", {}):
+        return False
+    html = re.sub(r"<style>.*?</style>", "", _html(output), flags=re.S).strip()
+    return html in ("", "<div></div>")
+
+
+def clean_outputs(nb) -> None:
+    """Outputs a reader wants, once: progress-bar debris dropped, a progress table kept as HTML
+    only (fastprogress also stores it as markdown and as plain-text HTML)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.outputs if not is_progress_debris(o)]
+        for o in cell.outputs:
+            if 'class="fastprogress"' in _html(o):
+                o["data"] = {"text/html": o["data"]["text/html"]}
 
 
 def _preset(value: str) -> str:
