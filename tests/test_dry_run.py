@@ -65,6 +65,8 @@ def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
     assert len(inputs) == len(preds)
     assert len(preds) == len(targets) == dry_run.VALID_BATCHES * 4  # 4 items a batch
     assert torch.equal(targets, learn.dls.valid_ds.tensors[1][: len(targets)])  # in their order
+    losses = learn.get_preds(with_loss=True, with_preds=False, with_targs=False)[-1]
+    assert len(losses) == len(preds)  # as ClassificationInterpretation asks for them
     loss = learn.validate(cbs=count.callback())[0]
     assert count.valid == dry_run.VALID_BATCHES
     assert loss == pytest.approx(((preds - targets) ** 2).mean().item(), rel=1e-5)

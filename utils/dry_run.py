@@ -82,10 +82,16 @@ class ShortFit(Callback):
 def _reorder_what_ran(t, order):
     """fastai's `nested_reorder` for `get_preds` results cut short: `order` sorts the whole
     DataLoader, the results hold its first batches; keep the positions of those."""
-    first = t
-    while is_listy(first) and len(first):  # results are an L of tensors or of tuples of them
-        first = first[0]
-    if isinstance(first, torch.Tensor):
+    def first_tensor(x):  # results are a list or L of tensors, tuples of them, or None
+        if isinstance(x, torch.Tensor):
+            return x
+        for item in x if is_listy(x) else ():
+            if (found := first_tensor(item)) is not None:
+                return found
+        return None
+
+    first = first_tensor(t)
+    if first is not None:
         order = order[order < len(first)]
     return _nested_reorder(t, order)
 
