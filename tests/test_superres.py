@@ -41,6 +41,20 @@ def test_crappify_is_cached_and_leaves_no_temporaries(tmp_path):
     assert Image.open(dest / "p_0.jpg").size == (8, 8)
 
 
+def test_downscale_is_the_lesson_s_plain_input_a_crappify_of_another_mode(tmp_path):
+    src = _photos(tmp_path / "hr", size=48)
+    down = superres.crappify_folder(src, tmp_path / "down", size=16, n_workers=0, mode="downscale")
+    crap = superres.crappify_folder(src, tmp_path / "crap", size=16, n_workers=0)
+    photo = Image.open(src / "p_0.jpg")
+    expected = photo.convert("RGB").resize((16, 16), Image.BILINEAR)
+    got = np.asarray(Image.open(down / "p_0.jpg"), dtype=float)
+    # JPEG at quality 60 of the bilinear downscale: close to it, and unlike the crappified one
+    assert np.abs(got - np.asarray(expected, dtype=float)).mean() < 12
+    assert (down / "p_0.jpg").read_bytes() != (crap / "p_0.jpg").read_bytes()
+    with pytest.raises(ValueError, match="mode='blur'"):
+        superres.crappify_folder(src, tmp_path / "x", size=16, n_workers=0, mode="blur")
+
+
 def _unet(**kwargs):
     from fastai.vision.all import NormType, create_unet_model, xresnet18
 

@@ -57,13 +57,28 @@ def _jpeg(img: Image.Image, quality: int) -> Image.Image:
     return Image.open(buf).convert("RGB")
 
 
-def _crappify_file(src: Path, dest: Path, size: int, seed: int) -> None:
-    crappify_image(Image.open(src), size, file_rng(src, seed)).save(dest, quality=95)
+def downscale_image(img: Image.Image, size: int, quality: int = 60) -> Image.Image:
+    """lesson7-superres's inputs: downscale (bilinear) so the short side is `size`; the caller saves
+    it as a JPEG at `quality` (the lesson's 60), with no number drawn on it."""
+    w, h = img.size
+    ratio = size / min(w, h)
+    return img.convert("RGB").resize((round(w * ratio), round(h * ratio)), Image.BILINEAR)
+
+
+def _crappify_file(src: Path, dest: Path, size: int, seed: int, mode: str = "crappify") -> None:
+    if mode == "downscale":
+        downscale_image(Image.open(src), size).save(dest, quality=60)
+    else:
+        crappify_image(Image.open(src), size, file_rng(src, seed)).save(dest, quality=95)
+
+
+CRAPPIFY_MODES = ("crappify", "downscale")  # lesson7-superres-gan's crappifier, lesson7-superres's
 
 
 def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers: int = 2,
-                    files: list[Path] | None = None) -> Path:
-    """Crappify every image of `src` (or `files`) into `dest`, same file names.
+                    files: list[Path] | None = None, mode: str = "crappify") -> Path:
+    """Crappify every image of `src` (or `files`) into `dest`, same file names. `mode` is
+    "crappify" (`crappify_image`) or "downscale" (`downscale_image`, saved at JPEG quality 60).
 
     Cached and idempotent: a `dest` that is complete (has its DONE marker, for the same size, seed
     and files) is returned as it is. Atomic: the images go to a temporary folder beside `dest`,
@@ -71,16 +86,18 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     """
     from fastcore.parallel import parallel
 
+    if mode not in CRAPPIFY_MODES:
+        raise ValueError(f"mode={mode!r}: use one of {', '.join(CRAPPIFY_MODES)}.")
     src, dest = Path(src), Path(dest)
     files = sorted(files if files is not None else
                    (p for p in src.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")))
     names = hashlib.sha1(" ".join(f.name for f in files).encode()).hexdigest()
-    key = f"size={size} seed={seed} files={names}"
+    key = f"size={size} seed={seed} files={names}" + ("" if mode == "crappify" else f" {mode}")
     if (dest / DONE).exists() and (dest / DONE).read_text() == key:
         return dest
 
     def write(tmp: Path) -> None:
-        parallel(_CrappifyTo(tmp, size, seed), files, n_workers=n_workers, progress=False)
+        parallel(_CrappifyTo(tmp, size, seed, mode), files, n_workers=n_workers, progress=False)
         (tmp / DONE).write_text(key)  # last: only a complete folder carries it
 
     write_atomically(dest, write)
@@ -90,11 +107,11 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
 class _CrappifyTo:
     """A picklable callable for `parallel`: crappify one file into a fixed folder."""
 
-    def __init__(self, folder: Path, size: int, seed: int):
-        self.folder, self.size, self.seed = folder, size, seed
+    def __init__(self, folder: Path, size: int, seed: int, mode: str = "crappify"):
+        self.folder, self.size, self.seed, self.mode = folder, size, seed, mode
 
     def __call__(self, src: Path) -> None:
-        _crappify_file(src, self.folder / src.name, self.size, self.seed)
+        _crappify_file(src, self.folder / src.name, self.size, self.seed, self.mode)
 
 
 # --- a U-Net that starts from its input --------------------------------------------------------
