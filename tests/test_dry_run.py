@@ -42,6 +42,10 @@ def tiny_learner(n_train=64, n_valid=32, bs=4):
     return Learner(dls, nn.Linear(3, 1), loss_func=nn.MSELoss())
 
 
+# batches of 4: validation runs its 2 batches and goes on to 16 items
+VALID_BATCHES = max(dry_run.VALID_BATCHES, dry_run.ITEMS // 4)
+
+
 @pytest.fixture
 def dry():
     """The dry run switched on for the test, and off again after it."""
@@ -54,7 +58,7 @@ def dry():
 def test_a_dry_run_fit_is_one_epoch_of_two_batches(dry, monkeypatch):
     learn, count = tiny_learner(), CountBatches()
     learn.fit(5, 1e-3, cbs=count.callback())  # 16 batches an epoch, 5 epochs without the dry run
-    assert (count.train, count.valid) == (dry_run.TRAIN_BATCHES, dry_run.VALID_BATCHES)
+    assert (count.train, count.valid) == (dry_run.TRAIN_BATCHES, VALID_BATCHES)
     assert len(learn.recorder.values) == 1  # one epoch recorded...
     assert len(learn.recorder.values[0]) == 2  # ...with its training and validation loss
 
@@ -63,12 +67,12 @@ def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
     learn, count = tiny_learner(), CountBatches()
     inputs, preds, targets = learn.get_preds(with_input=True)  # an L of three, as fastai's
     assert len(inputs) == len(preds)
-    assert len(preds) == len(targets) == dry_run.VALID_BATCHES * 4  # 4 items a batch
+    assert len(preds) == len(targets) == VALID_BATCHES * 4
     assert torch.equal(targets, learn.dls.valid_ds.tensors[1][: len(targets)])  # in their order
     losses = learn.get_preds(with_loss=True, with_preds=False, with_targs=False)[-1]
     assert len(losses) == len(preds)  # as ClassificationInterpretation asks for them
     loss = learn.validate(cbs=count.callback())[0]
-    assert count.valid == dry_run.VALID_BATCHES
+    assert count.valid == VALID_BATCHES
     assert loss == pytest.approx(((preds - targets) ** 2).mean().item(), rel=1e-5)
     learn.lr_find(num_it=20, show_plot=False)
     assert len(learn.recorder.lrs) > dry_run.TRAIN_BATCHES

@@ -13,14 +13,15 @@ from fastai.callback.core import (
     CancelValidException,
 )
 from fastai.learner import defaults
+from fastai.torch_core import find_bs
 from fastai.torch_core import nested_reorder as _nested_reorder
 from fastcore.xtras import is_listy
 
 ENV_VAR = "LESSON7_DRY_RUN"  # set to 1 by `python -m utils.run --dry-run` (and `make check-full`)
 TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
-VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`
+VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`, and at least...
 CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU keeps the preset's)
-ITEMS = 16  # a dry run uses at most this many training and validation items (n_train, n_valid)
+ITEMS = 16  # ...this many items; a dry run uses at most ITEMS items to train and to validate
 
 
 def requested(dry_run: bool = False) -> bool:
@@ -34,13 +35,18 @@ def requested(dry_run: bool = False) -> bool:
 
 
 class ShortFit(Callback):
-    """Stop each epoch's training after `n_train` batches, each validation after `n_valid`, and
-    each `fit` after its first epoch. The learning-rate finder runs as usual (it is short)."""
+    """Stop each epoch's training after `n_train` batches, each validation after `n_valid` batches
+    and `n_items` items (so that a notebook's top-9 of a validation still finds 9), and each `fit`
+    after its first epoch. The learning-rate finder runs as usual (it is short)."""
 
     order = 1000  # after every other callback, so each of them sees the batches that do run
 
-    def __init__(self, n_train: int = TRAIN_BATCHES, n_valid: int = VALID_BATCHES):
-        self.n_train, self.n_valid, self.trained = n_train, n_valid, False
+    def __init__(self, n_train: int = TRAIN_BATCHES, n_valid: int = VALID_BATCHES,
+                 n_items: int = ITEMS):
+        self.n_train, self.n_valid, self.n_items, self.trained = n_train, n_valid, n_items, False
+
+    def before_validate(self):
+        self.seen = 0
 
     def before_fit(self):
         self.trained = False  # `validate` and `get_preds` send before_fit and after_epoch too
@@ -57,7 +63,10 @@ class ShortFit(Callback):
         if self.training and self.iter + 1 >= self.n_train:
             self.cut = "cancel_train"
             raise CancelTrainException
-        if not self.training and self.iter + 1 >= self.n_valid:
+        if self.training:
+            return
+        self.seen += find_bs(self.yb) if self.yb else find_bs(self.xb)
+        if self.iter + 1 >= self.n_valid and self.seen >= self.n_items:
             self.cut = "cancel_valid"
             raise CancelValidException
 
@@ -118,9 +127,9 @@ def start_dry_run(dry_run: bool = False) -> bool:
         cut = ("" if torch.cuda.is_available()
                else f", batch sizes cut to {CPU_BATCH_SIZE} on the CPU")
         print(f"DRY RUN: every fit stops after {TRAIN_BATCHES} batches of one epoch, every "
-              f"evaluation after {VALID_BATCHES} batches; at most {ITEMS} training and validation "
-              f"items{cut}. The numbers below test the code path, not the lesson, and are never "
-              f"published.")
+              f"evaluation after {VALID_BATCHES} batches and {ITEMS} items; at most {ITEMS} "
+              f"training and validation items{cut}. The numbers below test the code path, not "
+              f"the lesson, and are never published.")
     return on
 
 
