@@ -175,7 +175,7 @@ def test_a_digit_photo_is_made_to_look_like_mnist(invert):
         photo = Image.fromarray(255 - np.asarray(photo))
     seen = np.asarray(reuse.mnist_style(photo), dtype=float)
     assert seen.shape == (28, 28)
-    assert seen[:3].max() < 30 and seen[-3:].max() < 30 and seen.max() > 200  # light ink on black
+    assert np.median(seen) == 0 and seen.max() > 200  # light ink on black
     ys, xs = np.nonzero(seen > 60)
     assert 17 <= ys.max() - ys.min() + 1 <= 21
     assert abs(np.average(ys, weights=seen[ys, xs]) - 14) < 2

@@ -309,7 +309,8 @@ def mnist_style(image, name: str = "my_image") -> Image.Image:
     a = np.asarray(ink, dtype=np.float32)
     cy, cx = (np.array(np.nonzero(a >= 0)).T * a.reshape(-1, 1)).sum(0) / max(a.sum(), 1e-6)
     canvas = Image.new("L", (28, 28), 0)
-    canvas.paste(ink, (int(round(14 - cx)), int(round(14 - cy))))
+    left = min(max(0, round(14 - cx)), 28 - ink.width)  # never cut the ink off
+    canvas.paste(ink, (left, min(max(0, round(14 - cy)), 28 - ink.height)))
     return canvas
 
 
