@@ -8,6 +8,7 @@ import json
 import os
 import pickle
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -197,7 +198,9 @@ def load(path: Path | str):
     with _locked(path.parent, create=False):
         record = read_record(path)
         try:
-            learn = load_learner(path, cpu=True)
+            with warnings.catch_warnings():  # its warning is the README's: load only your own files
+                warnings.filterwarnings("ignore", message="load_learner` uses Python's insecure")
+                learn = load_learner(path, cpu=True)
         except Exception as err:
             why = f"{type(err).__name__}: {err}"
             if isinstance(err, UnboundLocalError):  # fastai 2.8 swallows the ImportError itself
@@ -436,6 +439,20 @@ def show_upscaled(photo, bicubic, result, title: str = ""):
 
 
 # --- next words ----------------------------------------------------------------------------------
+
+
+def word_model_learner(model):
+    """A learner around a next-word model that needs nothing but fastai and this package at load
+    time: a placeholder data pipeline (the model reads word ids; the vocabulary travels in the
+    export's record) and cross-entropy as its loss."""
+    from fastai.data.core import DataLoaders, TfmdLists
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastcore.basics import noop
+
+    ids = [(torch.zeros(2, dtype=torch.long), torch.zeros(2, dtype=torch.long))]
+    dls = DataLoaders.from_dsets(TfmdLists(ids, noop), TfmdLists(ids, noop), bs=1)
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat())
 
 
 def words_in(text, vocab, name: str = "my_text") -> list[str]:
