@@ -51,6 +51,28 @@ def test_image_grid_and_sample_quality_follow_training(tmp_path, monkeypatch):
     gan.ImageGrid.plot_history(grid)
 
 
+def test_a_fit_cut_short_still_gets_its_last_grid_and_measure(tmp_path, monkeypatch):
+    from fastai.callback.core import Callback, CancelFitException
+
+    class StopAfterOneEpoch(Callback):
+        order = 1000  # last, as a dry run or an interrupted fit
+
+        def after_epoch(self):
+            raise CancelFitException
+
+    monkeypatch.setenv("LESSON7_RUN_DIR", str(tmp_path))
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 4), torch.rand(32, 3, 8, 8)
+    learn, inputs = tiny_learner(x, y), torch.randn(8, 4)
+    grid = gan.ImageGrid(inputs, every=5, notebook="nb", show=False,
+                         decode=lambda t: ((t + 1) / 2).clamp(0, 1))
+    quality = gan.SampleQuality(y[:8], inputs, every=5, levels=2, patch=3, n_per_image=8)
+    learn.fit(10, cbs=[grid, quality, StopAfterOneEpoch()])
+    assert [e for e, _ in grid.history] == [1] and [e for e, _ in quality.values] == [0, 1]
+    learn.validate()  # validate sends after_fit too: nothing new to draw or measure
+    assert len(grid.history) == 1 and len(quality.values) == 2
+
+
 def test_nan_guard_stops_and_keeps_the_last_good_weights(capsys):
     x = torch.randn(64, 4)
     y = torch.rand(64, 3, 8, 8)

@@ -94,7 +94,7 @@ def _show(fig) -> None:
 
 
 class ImageGrid(Callback):
-    """Every `every` epochs (and after the last), show what the model makes from the same fixed
+    """Every `every` epochs (and after the last that ran), show what the model makes from the fixed
     `inputs` in the notebook and keep the grid in the run folder as `<notebook>-<name>-epochNNN`.
 
     `inputs`: a batch the model takes (noise for a GAN, low-res images for super-resolution);
@@ -120,8 +120,14 @@ class ImageGrid(Callback):
 
     def after_epoch(self):
         self.epochs_done += 1
-        if self.epochs_done % self.every and self.epoch + 1 < self.n_epoch:
-            return
+        if self.epochs_done % self.every == 0 or self.epoch + 1 == self.n_epoch:
+            self._grid()
+
+    def after_fit(self):  # a fit that stopped early (a NaN, a dry run) still shows where it got to
+        if self.epochs_done and (not self.history or self.history[-1][0] != self.epochs_done):
+            self._grid()
+
+    def _grid(self):
         images = self.snapshot()
         self.history.append((self.epochs_done, images))
         fig = image_grid(images, self.ncols, f"after epoch {self.epochs_done}", scale=0.9)
@@ -184,6 +190,10 @@ class SampleQuality(Callback):
     def after_epoch(self):
         self.epochs_done += 1
         if self.epochs_done % self.every == 0 or self.epoch + 1 == self.n_epoch:
+            self.values.append((self.epochs_done, self.measure()))
+
+    def after_fit(self):  # a fit that stopped early (a NaN, a dry run) is measured where it got to
+        if self.epochs_done and self.values[-1][0] != self.epochs_done:
             self.values.append((self.epochs_done, self.measure()))
 
 
