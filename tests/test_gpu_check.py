@@ -1,0 +1,33 @@
+"""`make gpu-check`: a clear exit without a GPU, and the report it writes with one."""
+
+import torch
+
+from utils import gpu_check, run
+
+
+def test_without_a_gpu_it_says_so_and_exits(monkeypatch, capsys):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert gpu_check.main([]) == 2
+    err = capsys.readouterr().err
+    assert "needs a CUDA GPU" in err and "make check-full" in err
+
+
+def test_the_report_lists_each_notebook_and_run_with_time_and_memory():
+    entry = {"name": "03_unet_camvid", "status": "ok", "seconds": 61.2, "peak_gpu_mb": 10240.4,
+             "error": None}
+    failed = {"name": "06_superres_feature_loss", "status": "failed", "seconds": 12.0,
+              "peak_gpu_mb": None, "error": "cell 40: OutOfMemoryError: CUDA out of memory"}
+    text = gpu_check.report_markdown("NVIDIA H100 80GB HBM3", "2026-11-27 18:00",
+                                     [("smoke", entry), ("full dry run", failed)])
+    assert "| 03_unet_camvid | smoke | ok | 61 | 10,240 |" in text
+    assert "| 06_superres_feature_loss | full dry run | failed | 12 | - |" in text
+    assert "OutOfMemoryError" in text.split("## Failures")[1]
+    name = gpu_check.report_name("NVIDIA H100 80GB HBM3", "2026-11-27")
+    assert name == "nvidia-h100-80gb-hbm3-2026-11-27.md"
+
+
+def test_its_full_pass_is_the_dry_run_on_the_stand_ins():
+    (_, smoke, smoke_env), (_, full, full_env) = gpu_check.PASSES
+    assert (smoke, full) == ("smoke", "full")
+    assert smoke_env[run.DRY_RUN_ENV] == "0" and full_env[run.DRY_RUN_ENV] == "1"
+    assert full_env[gpu_check.SOURCE_ENV] == "offline"
