@@ -136,6 +136,7 @@ def stage(root: Path, dest: Path) -> list[str]:
                 shutil.copyfile(target, copy)
     pages = [p.relative_to(root).with_suffix("").as_posix() for p in notebooks]
     results = RESULTS_PAGE.with_suffix("").as_posix()
+    (dest / RESULTS_PAGE).parent.mkdir(exist_ok=True)
     (dest / RESULTS_PAGE).write_text(sources[RESULTS_PAGE])
     (dest / "index.md").write_text(
         sources[Path("README.md")]
