@@ -28,7 +28,8 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 
-def test_every_page_is_built(built):
+def test_every_page_is_built_and_nothing_else_is_left_beside_it(built):
+    assert [p.name for p in built.parent.iterdir()] == ["site"], "a temporary folder is left"
     for page in PAGES:
         assert (built / f"{page}.html").is_file(), f"{page}.html was not built"
 

@@ -155,21 +155,27 @@ def build(out: Path = SITE, root: Path = ROOT) -> list[str]:
     """Build the site of the repository at `root` into `out` (replaced only when the new build is
     complete); returns its pages, in reading order, as paths without `.html`. Sphinx warnings
     (a broken cross-reference, a missing image) fail the build with Sphinx's own message."""
-    with tempfile.TemporaryDirectory(prefix="lesson7-site-") as work:
-        src, doctrees = Path(work) / "src", Path(work) / "doctrees"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # beside `out`: MyST-NB writes into the parent of Sphinx's output folder, and the finished
+    # build is renamed into place
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}-staging-", dir=out.parent) as work:
+        src, doctrees, html = (Path(work) / name for name in ("src", "doctrees", "html"))
         src.mkdir()
         pages = stage(root, src)
 
         def sphinx(dest: Path) -> None:
             done = subprocess.run(
                 [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(DOCS), "-d",
-                 str(doctrees), "-W", "--keep-going", "-q", str(src), str(dest)],
+                 str(doctrees), "-W", "--keep-going", "-q", str(src), str(html)],
                 capture_output=True, text=True)
             if done.returncode:
                 log = (done.stderr or done.stdout).replace(f"{src}/", "")
                 raise SiteError(f"Sphinx could not build the site:\n{log.strip()}")
+            dest.rmdir()
+            html.rename(dest)
 
-        write_atomically(Path(out), sphinx)
+        write_atomically(out, sphinx)
     return pages
 
 
