@@ -112,7 +112,7 @@ def stage(root: Path, dest: Path) -> list[str]:
     notebooks = find_notebooks(root / "notebooks")
     if not notebooks:
         raise SiteError(f"no notebooks in {root / 'notebooks'}")
-    sources = {Path("README.md"): (root / "README.md").read_text(),
+    sources = {Path("README.md"): _read(root / "README.md", "the home page is the README"),
                RESULTS_PAGE: _read(root / RESULTS_PAGE, "run `make run` on cpu to publish it")}
     for path in notebooks:
         nb = check_notebook(path)
