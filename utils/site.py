@@ -83,7 +83,8 @@ with papermill on any preset (`smoke`, `cpu` or `full`):
 
 ```bash
 make lab
-.venv/bin/papermill notebooks/{name} out.ipynb -p preset {preset}
+.venv/bin/papermill notebooks/{name} out.ipynb \\
+    -p preset {preset}
 ```
 ````"""
 
