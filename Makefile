@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= auto
 
-.PHONY: run test lab images notebooks lint clean check-full gpu-check
+.PHONY: run test lab images notebooks site site-check lint clean check-full gpu-check
 
 # venv, pinned requirements, this repo installed editable, and a Jupyter kernel inside the venv
 # that papermill, nbval and JupyterLab all use.
@@ -42,5 +42,11 @@ images: $(STAMP)  ## redraw every diagram in images/
 notebooks: $(STAMP)  ## re-run on cpu; outputs back into notebooks/, results into results/
 	$(BIN)/python -m utils.run --preset cpu --update-notebooks --publish
 
+site: $(STAMP)  ## the course website in site/, from the committed notebooks (not re-run)
+	$(BIN)/python -m utils.site
+
+site-check: $(STAMP)  ## the site, then every page in headless Chromium; screenshots in site/_screenshots/
+	$(BIN)/python -m utils.site --browser
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs site .pytest_cache .ruff_cache
