@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import os
 import platform
 import re
 import sys
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -103,7 +105,8 @@ def fit_vs_loop(make_model, tensors, bs: int, lr: float, epochs: int, loss_func)
     initial = make_model().to(x.device)
     dls = DataLoaders(DataLoader(TensorDataset(x, y), bs=bs, shuffle=True, drop_last=True),
                       DataLoader(TensorDataset(xv, yv), bs=bs), device=x.device)
-    learn = Learner(dls, copy.deepcopy(initial), loss_func=loss_func, metrics=accuracy,
+    learn = Learner(dls, copy.deepcopy(initial), loss_func=loss_func,
+                    metrics=functools.partial(accuracy, axis=1),  # classes on dim 1, as below
                     opt_func=lambda params, lr: OptimWrapper(params, torch.optim.Adam, lr=lr))
     with learn.no_bar(), learn.no_logging():
         learn.fit(1, lr)
@@ -174,6 +177,7 @@ def camvid_tensors(device, size=(45, 60), n_train: int = 96, n_valid: int = 32) 
 
 def overhead(epochs: int) -> dict:
     """fastai's fit against the plain loop for the MNIST ResNet and the U-Net."""
+    warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated")  # in fastai
     from fastai.losses import CrossEntropyLossFlat
 
     from .models import resnet_mnist
