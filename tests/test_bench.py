@@ -46,6 +46,14 @@ def test_fit_vs_loop_times_both_and_both_learn():
     assert "| tiny | 64 / 32 | 16 | 2 |" in text and f"{r['ratio']:.2f}x" in text
 
 
+def test_the_report_shows_each_section_and_the_time_outside_the_cells():
+    timed = {"name": "01_x", "status": "ok", "error": None, "seconds": 10.0,
+             "sections": [("Data", 2.0), ("Training", 6.0)]}
+    text = bench.report("cpu", "today", [timed], None)
+    assert "## 01_x: 10 s (ok)" in text and "| Training | 6.0 | 60% |" in text
+    assert f"| {bench.OUTSIDE} | 2.0 | 20% |" in text and "plain PyTorch loop" not in text
+
+
 def test_a_bad_preset_gets_the_message_of_make_run():
     with pytest.raises(SystemExit, match="Unknown preset 'gpu'.*Valid presets: smoke, cpu, full"):
         bench.main(["--preset", "gpu", "--no-overhead"])

@@ -33,6 +33,7 @@ from .presets import PRESETS, resolve_preset
 from .run import NOTEBOOKS, ROOT, find_notebooks, kernel_name, run_notebook
 
 TOP = "(before the first section)"
+OUTSIDE = "(outside the cells: kernel start, papermill)"
 
 
 # --- time per section ---------------------------------------------------------------------------
@@ -218,9 +219,9 @@ def report(preset: str, created: str, notebooks: list[dict], ratios: dict | None
         lines += [f"## {nb['name']}: {nb['seconds']:.0f} s ({nb['status']})", ""]
         if nb["error"]:
             lines += [f"Failed: {nb['error']}", ""]
-        total = sum(s for _, s in nb["sections"]) or 1
+        rows = [*nb["sections"], (OUTSIDE, nb["seconds"] - sum(s for _, s in nb["sections"]))]
         lines += ["| section | seconds | share |", "|---|---|---|"]
-        lines += [f"| {h} | {s:.1f} | {s / total:.0%} |" for h, s in nb["sections"]]
+        lines += [f"| {h} | {s:.1f} | {s / (nb['seconds'] or 1):.0%} |" for h, s in rows]
         lines.append("")
     if ratios:
         lines += ["## fastai `fit` against a plain PyTorch loop", "",
