@@ -1,5 +1,6 @@
-# The lesson's two commands: `make run` (run every notebook) and `make test` (the whole test suite).
-# Both create .venv on first use. PYTHON picks the interpreter that creates it (3.10 or newer).
+# The lesson's two commands: `make run` (run every notebook) and `make test` (the whole test suite);
+# `make bench` times them.
+# All three create .venv on first use. PYTHON picks the interpreter that creates it (3.10 or newer).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= auto
 
-.PHONY: run test lab images notebooks site site-check lint clean check-full gpu-check
+.PHONY: run test bench lab images notebooks site site-check lint clean check-full gpu-check
 
 # venv, pinned requirements, this repo installed editable, and a Jupyter kernel inside the venv
 # that papermill, nbval and JupyterLab all use.
@@ -20,6 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into runs/ (nothing else)
 	$(BIN)/python -m utils.run --preset $(PRESET)
+
+bench: $(STAMP)  ## fastai's fit vs a plain loop; time per section of the notebooks in ONLY (or all)
+	$(BIN)/python -m utils.bench --preset $(PRESET) $(if $(ONLY),--only $(ONLY))
 
 test: $(STAMP) lint  ## lint, unit tests, papermill smoke runs and nbval over the notebooks
 	LESSON7_PRESET=smoke $(BIN)/python -m pytest

@@ -1,12 +1,22 @@
 """Every notebook in notebooks/ (found by globbing): its shape, its committed outputs, and a
-papermill run on the `smoke` preset that must record results and reach the headline's floor."""
+papermill run on the `smoke` preset that must record results, reach the headline's floor and
+reproduce the committed outputs of the cells tagged `nbval-check-output`."""
 
 import ast
+import copy
+import difflib
 import json
 import re
+from collections import defaultdict
 
 import nbformat
 import pytest
+from nbval.plugin import (
+    coalesce_streams,
+    find_comment_markers,
+    find_metadata_tags,
+    transform_streams_for_comparison,
+)
 
 from utils import reference, run
 
@@ -100,3 +110,119 @@ def test_superres_gan_trains_a_critic_and_shows_the_gan_images(smoke_run):
     assert 0 <= result.record["metrics"]["critic_accuracy"] <= 1
     kept = {f.name for f in result.figures}
     assert "05_superres_gan-gan-epoch001.png" in kept, "the image grid did not run during the GAN"
+
+
+# --- regression: the smoke run against the committed outputs, as `pytest --nbval-lax` compares ---
+
+# What nbval leaves out of a comparison (nbval.plugin.IPyNbFile.skip_compare, without nbdime).
+SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
+                "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
+
+
+def checks_output(cell) -> bool:
+    """nbval --nbval-lax: only cells tagged (or commented) to check their output, not unrun ones."""
+    options = dict(find_metadata_tags(cell.metadata))
+    options.update(find_comment_markers(cell.source))  # a comment wins over a tag, as in nbval
+    return bool(options.get("check") and not options.get("skip") and cell.execution_count)
+
+
+def comparable(outputs) -> dict[str, list]:
+    """Outputs keyed as nbval compares them: streams merged by name, `data` flattened by MIME type,
+    the order kept among values of one key only."""
+    flat = defaultdict(list)
+    for out in transform_streams_for_comparison(coalesce_streams(copy.deepcopy(outputs))):
+        for key, value in out.items():
+            if key == "data":
+                for mime, v in value.items():
+                    if mime not in SKIP_COMPARE:
+                        flat[mime].append(v)
+            elif key not in SKIP_COMPARE:
+                flat[key].append(value)
+    return flat
+
+
+def output_differences(committed, executed) -> list[str]:
+    """For every checked cell of the `committed` notebook whose outputs in `executed` (the same
+    notebook run by papermill, with its injected-parameters cell) differ: where and how."""
+    ran = [c for c in executed.cells
+           if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    ref = [c for c in committed.cells if c.cell_type == "code"]
+    assert [c.source for c in ran] == [c.source for c in ref], "the executed copy has other code"
+    problems = []
+    for n, (want_cell, got_cell) in enumerate(zip(ref, ran)):
+        if not checks_output(want_cell):
+            continue
+        want, got = comparable(want_cell.outputs), comparable(got_cell.outputs)
+        where = f"code cell {n} ({want_cell.source.strip().splitlines()[0][:60]!r})"
+        if set(want) != set(got):
+            problems.append(f"{where}: output fields {sorted(got)}, committed {sorted(want)}")
+            continue
+        for key in want:
+            if want[key] != got[key]:
+                diff = difflib.unified_diff(
+                    "\n".join(map(str, want[key])).splitlines(),
+                    "\n".join(map(str, got[key])).splitlines(),
+                    "committed", "smoke run", lineterm="")
+                problems.append(f"{where}: {key!r} differs\n" + "\n".join(diff))
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_checked_outputs_match_the_committed_ones(path, smoke_run):
+    result = smoke_run(path)
+    if result.error is not None:
+        raise result.error
+    problems = output_differences(nbformat.read(path, as_version=4), result.executed())
+    assert not problems, "\n\n".join(problems)
+
+
+def fake_notebook(*cells):
+    """A notebook of code cells given as (tags, outputs), executed, as nbformat builds them."""
+    nb = nbformat.v4.new_notebook()
+    for i, (tags, outputs) in enumerate(cells):
+        cell = nbformat.v4.new_code_cell(f"x = {i}", execution_count=i + 1, outputs=outputs)
+        cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    return nb
+
+
+def stream(text, name="stdout"):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def result(text, png="iVBOR"):
+    return nbformat.v4.new_output("execute_result", {"text/plain": text, "image/png": png})
+
+
+def test_only_checked_cells_are_compared_and_a_change_is_shown():
+    committed = fake_notebook((["nbval-check-output"], [stream("loss 0.50\n")]),
+                              (["nbval-ignore-output"], [stream("7 s\n")]),
+                              ([], [stream("untagged\n")]))
+    same = fake_notebook((["nbval-check-output"], [stream("loss 0.50\n")]),
+                         (["nbval-ignore-output"], [stream("9 s\n")]), ([], [stream("other\n")]))
+    assert output_differences(committed, same) == []
+    changed = fake_notebook((["nbval-check-output"], [stream("loss 0.75\n")]), ([], []), ([], []))
+    [problem] = output_differences(committed, changed)
+    assert "code cell 0 ('x = 0')" in problem
+    assert "-loss 0.50" in problem and "+loss 0.75" in problem
+
+
+def test_comparison_merges_streams_and_skips_images_and_counts():
+    committed = fake_notebook((["nbval-check-output"], [stream("a\n"), stream("b\n"), result("1")]))
+    executed = fake_notebook((["nbval-check-output"], [stream("a\nb\n"), result("1", png="xyz")]))
+    executed.cells[0].execution_count = 40
+    assert output_differences(committed, executed) == []
+    missing = fake_notebook((["nbval-check-output"], [stream("a\nb\n")]))
+    assert "output fields ['stdout'], committed ['stdout', 'text/plain']" in (
+        output_differences(committed, missing)[0])
+
+
+def test_the_injected_parameters_cell_is_skipped_and_other_code_is_refused():
+    committed = fake_notebook((["parameters"], []), (["nbval-check-output"], [stream("1\n")]))
+    executed = fake_notebook((["parameters"], []), (["injected-parameters"], []),
+                             (["nbval-check-output"], [stream("2\n")]))
+    executed.cells[2].source = "x = 1"
+    assert len(output_differences(committed, executed)) == 1
+    executed.cells[2].source = "x = 2"
+    with pytest.raises(AssertionError, match="other code"):
+        output_differences(committed, executed)

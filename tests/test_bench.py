@@ -1,0 +1,59 @@
+"""The benchmark's helpers: time per section from papermill's cell timings, the report, the CLI."""
+
+import nbformat
+import pytest
+import torch
+from torch import nn
+
+from utils import bench
+
+
+def executed(*cells):
+    """A notebook as papermill leaves it: markdown cells given as text, code cells as durations."""
+    nb = nbformat.v4.new_notebook()
+    for cell in cells:
+        if isinstance(cell, str):
+            nb.cells.append(nbformat.v4.new_markdown_cell(cell))
+        else:
+            code = nbformat.v4.new_code_cell("pass")
+            code.metadata["papermill"] = {"duration": cell}
+            nb.cells.append(code)
+    return nb
+
+
+def test_section_times_sum_the_code_cells_under_each_level_two_heading():
+    nb = executed("# Title", 1.0, 2.0, "## Data\ntext", 3.0, "### detail", 0.5,
+                  "## Training", 10.0, None, "## Nothing to run", "## Results", 0.25)
+    assert bench.section_times(nb) == [
+        (bench.TOP, 3.0), ("Data", 3.5), ("Training", 10.0), ("Nothing to run", 0.0),
+        ("Results", 0.2)]
+
+
+def test_section_times_without_set_up_cells_start_at_the_first_section():
+    assert bench.section_times(executed("## A", 1.0, "## B\n\n## C", 2.0)) == [
+        ("A", 1.0), ("B", 0.0), ("C", 2.0)]
+
+
+def test_fit_vs_loop_times_both_and_both_learn():
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    r = bench.fit_vs_loop(lambda: nn.Linear(4, 2), (x, y, x[:32], y[:32]), bs=16, lr=0.1,
+                          epochs=2, loss_func=nn.CrossEntropyLoss())
+    assert r["fastai_s_per_epoch"] > 0 and r["plain_s_per_epoch"] > 0
+    assert r["fastai_accuracy"] > 0.8 and r["plain_accuracy"] > 0.8  # chance is 0.5
+    text = bench.report("smoke", "today", [], {"tiny": r})
+    assert "| tiny | 64 / 32 | 16 | 2 |" in text and f"{r['ratio']:.2f}x" in text
+
+
+def test_the_report_shows_each_section_and_the_time_outside_the_cells():
+    timed = {"name": "01_x", "status": "ok", "error": None, "seconds": 10.0,
+             "sections": [("Data", 2.0), ("Training", 6.0)]}
+    text = bench.report("cpu", "today", [timed], None)
+    assert "## 01_x: 10 s (ok)" in text and "| Training | 6.0 | 60% |" in text
+    assert f"| {bench.OUTSIDE} | 2.0 | 20% |" in text and "plain PyTorch loop" not in text
+
+
+def test_a_bad_preset_gets_the_message_of_make_run():
+    with pytest.raises(SystemExit, match="Unknown preset 'gpu'.*Valid presets: smoke, cpu, full"):
+        bench.main(["--preset", "gpu", "--no-overhead"])
