@@ -1,13 +1,14 @@
 """utils.setup: one call resolves the preset, seeds, switches the dry run and quiets the filtered
 warnings; bad values stop it before it prints anything."""
 
+from utils.setup import setup
+
 import warnings
 
 import pytest
 import torch
 
 from utils import dry_run, warnings_filters
-from utils.setup import setup
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def test_filters_silence_only_their_warnings():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings_filters.apply()
-        warnings.warn("`torch.jit.script` is deprecated. Please switch", FutureWarning, stacklevel=1)
+        warnings.warn("`torch.jit.script` is deprecated. Use", FutureWarning, stacklevel=1)
         warnings.warn("You are shadowing an attribute (generator)", UserWarning, stacklevel=1)
         warnings.warn("something else is deprecated", FutureWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ["something else is deprecated"]
