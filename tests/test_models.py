@@ -70,3 +70,10 @@ def test_check_same_behaviour_passes_equal_builds_and_catches_a_changed_forward(
         models.check_same_behaviour(changed, reference, x)
     with pytest.raises(RuntimeError, match="state_dict"):
         models.check_same_behaviour(models.plain_cnn(), reference, x)
+
+
+def test_a_new_res_block_returns_its_input_plus_fastais_small_shift():
+    x = torch.randn(2, 8, 7, 7)
+    # BatchZero: the second batchnorm's scale starts at 0 (fastai starts its shift at 0.001)
+    assert torch.allclose(models.res_block(8)(x), x + 1e-3)
+    assert torch.allclose(models.res_block(8, dense=True)(x)[:, :8], torch.full_like(x, 1e-3))

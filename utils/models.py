@@ -7,7 +7,7 @@ with `check_same_behaviour` that its own build computes what the definitions her
 from __future__ import annotations
 
 import torch
-from fastai.layers import ConvLayer, Flatten, MergeLayer, SequentialEx
+from fastai.layers import ConvLayer, Flatten, MergeLayer, NormType, SequentialEx
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
@@ -40,8 +40,12 @@ def convlayer_cnn() -> nn.Sequential:
 
 
 def res_block(nf: int, dense: bool = False) -> SequentialEx:
-    """Two ConvLayers whose input is added back (dense=False) or concatenated (dense=True)."""
-    return SequentialEx(ConvLayer(nf, nf), ConvLayer(nf, nf), MergeLayer(dense))
+    """Two ConvLayers whose input is added back (dense=False) or concatenated (dense=True).
+
+    As in fastai v1's `res_block`, the second batchnorm starts with a scale of zero
+    (`NormType.BatchZero`), so a new block adds only that batchnorm's shift (0.001) to its input."""
+    bn_zero = ConvLayer(nf, nf, norm_type=NormType.BatchZero)
+    return SequentialEx(ConvLayer(nf, nf), bn_zero, MergeLayer(dense))
 
 
 def conv_and_res(ni: int, nf: int) -> nn.Sequential:
