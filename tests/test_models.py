@@ -1,5 +1,6 @@
 """The lesson's MNIST models: parameter counts and shapes."""
 
+import pytest
 import torch
 
 from utils import models
@@ -50,3 +51,29 @@ def test_checkpointed_dense_blocks_give_the_same_outputs_and_gradients():
     (out_a, grads_a), (out_b, grads_b) = results
     assert torch.allclose(out_a, out_b)
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grads_a, grads_b))
+
+
+def test_check_same_behaviour_passes_equal_builds_and_catches_a_changed_forward():
+    torch.manual_seed(0)
+    x = torch.randn(4, 1, 28, 28)
+    ours, reference = models.resnet_mnist().train(), models.resnet_mnist()
+    assert models.check_same_behaviour(ours, reference, x) == 0.0
+    assert ours.training, "the model gets its training mode back"
+
+    class Doubled(torch.nn.Sequential):  # the same layers, so the same str(), another forward
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+    changed = Doubled(*models.resnet_mnist())
+    assert str(changed).replace("Doubled", "Sequential") == str(reference)
+    with pytest.raises(AssertionError, match="different outputs"):
+        models.check_same_behaviour(changed, reference, x)
+    with pytest.raises(RuntimeError, match="state_dict"):
+        models.check_same_behaviour(models.plain_cnn(), reference, x)
+
+
+def test_a_new_res_block_returns_its_input_plus_fastais_small_shift():
+    x = torch.randn(2, 8, 7, 7)
+    # BatchZero: the second batchnorm's scale starts at 0 (fastai starts its shift at 0.001)
+    assert torch.allclose(models.res_block(8)(x), x + 1e-3)
+    assert torch.allclose(models.res_block(8, dense=True)(x)[:, :8], torch.full_like(x, 1e-3))

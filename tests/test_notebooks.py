@@ -226,3 +226,25 @@ def test_the_injected_parameters_cell_is_skipped_and_other_code_is_refused():
     executed.cells[2].source = "x = 2"
     with pytest.raises(AssertionError, match="other code"):
         output_differences(committed, executed)
+
+
+MAX_CELL_LINES = 30  # a code cell a reader can hold in their head
+MAX_SETUP_LINES = 9  # the set-up cell: the lesson's imports and utils.setup(...)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_cells_are_short_and_set_up_is_one_call(path):
+    cells = code_cells(nbformat.read(path, as_version=4))
+    for cell in cells:
+        n = len(cell.source.splitlines())
+        assert n <= MAX_CELL_LINES, (
+            f"{path.name}: a code cell of {n} lines (at most {MAX_CELL_LINES}); split it, or move "
+            f"plumbing into utils/ behind a named call. It starts: {cell.source[:60]!r}")
+    setup = cells[1]  # the cell after the parameters
+    lines = [line for line in setup.source.splitlines() if line.strip()]
+    assert "setup(preset, NOTEBOOK, dry_run, seed)" in setup.source, (
+        f"{path.name}: the set-up cell calls utils.setup.setup(preset, NOTEBOOK, dry_run, seed)")
+    assert len(lines) <= MAX_SETUP_LINES, (
+        f"{path.name}: the set-up cell has {len(lines)} non-blank lines (at most "
+        f"{MAX_SETUP_LINES}); import what one cell uses in that cell")
+    assert "nbval-ignore-output" in setup.metadata.get("tags", [])

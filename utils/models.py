@@ -1,13 +1,13 @@
 """The lesson's MNIST models (plain CNN, ConvLayer CNN, ResNet-ish, DenseNet-ish), for reuse.
 
 Notebook 01 builds the first three step by step and notebook 02 the DenseNet-ish one; each checks
-that it matches the definitions here.
+with `check_same_behaviour` that its own build computes what the definitions here compute.
 """
 
 from __future__ import annotations
 
 import torch
-from fastai.layers import ConvLayer, Flatten, MergeLayer, SequentialEx
+from fastai.layers import ConvLayer, Flatten, MergeLayer, NormType, SequentialEx
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
@@ -40,8 +40,12 @@ def convlayer_cnn() -> nn.Sequential:
 
 
 def res_block(nf: int, dense: bool = False) -> SequentialEx:
-    """Two ConvLayers whose input is added back (dense=False) or concatenated (dense=True)."""
-    return SequentialEx(ConvLayer(nf, nf), ConvLayer(nf, nf), MergeLayer(dense))
+    """Two ConvLayers whose input is added back (dense=False) or concatenated (dense=True).
+
+    As in fastai v1's `res_block`, the second batchnorm starts with a scale of zero
+    (`NormType.BatchZero`), so a new block adds only that batchnorm's shift (0.001) to its input."""
+    bn_zero = ConvLayer(nf, nf, norm_type=NormType.BatchZero)
+    return SequentialEx(ConvLayer(nf, nf), bn_zero, MergeLayer(dense))
 
 
 def conv_and_res(ni: int, nf: int) -> nn.Sequential:
@@ -121,3 +125,34 @@ def set_checkpointing(model: nn.Module, on: bool = True) -> nn.Module:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _tensors(out) -> list[torch.Tensor]:
+    return [out] if isinstance(out, torch.Tensor) else [t for o in out for t in _tensors(o)]
+
+
+def check_same_behaviour(model: nn.Module, reference: nn.Module, x: torch.Tensor,
+                         atol: float = 1e-5) -> float:
+    """Copy `model`'s weights into `reference`, run both on `x` in eval mode, and raise an
+    AssertionError unless every output agrees within `atol`; return the largest difference.
+
+    A behaviour check: unlike comparing `str(model)`, it fails when a `forward` differs. Each model
+    runs on its own device and gets back its training mode (and a reset of any recurrent state).
+    """
+    reference.load_state_dict(model.state_dict())  # strict: the same parameter names and shapes
+    outputs, modes = [], [m.training for m in (model, reference)]
+    try:
+        for m in (model, reference):
+            m.eval(), getattr(m, "reset", lambda: None)()
+            with torch.no_grad():
+                device = next(m.parameters()).device
+                outputs.append([t.float().cpu() for t in _tensors(m(x.to(device)))])
+    finally:
+        for m, mode in zip((model, reference), modes):
+            m.train(mode), getattr(m, "reset", lambda: None)()
+    ours, theirs = outputs
+    assert len(ours) == len(theirs), f"{len(ours)} outputs against the reference's {len(theirs)}"
+    diff = max(((a - b).abs().max().item() if a.shape == b.shape else float("inf"))
+               for a, b in zip(ours, theirs))
+    assert diff <= atol, f"the same weights give different outputs (largest difference {diff:.3g})"
+    return diff

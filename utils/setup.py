@@ -1,0 +1,28 @@
+"""A notebook's set-up in one call: quiet library warnings, print the banner, seed, dry run."""
+
+from __future__ import annotations
+
+from . import warnings_filters
+
+# On import, before the notebook imports fastai: fastai raises one of the filtered warnings then.
+warnings_filters.apply()
+
+
+def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = False,
+          seed: int = 42) -> tuple[str, bool]:
+    """Set a notebook up and return `(PRESET, DRY_RUN)`: the resolved preset and the dry-run flag.
+
+    Applies `utils.warnings_filters`, prints `utils.presets.banner`, switches the dry run on or off
+    (`utils.dry_run.start_dry_run`) and seeds Python, NumPy and torch with `seed`. Bad values stop
+    here, before anything is built: an unknown preset, a seed NumPy cannot take, a non-bool dry_run.
+    """
+    from .dry_run import requested, start_dry_run
+    from .presets import banner, check_seed, resolve_preset, set_seed
+
+    resolved, seed = resolve_preset(preset), check_seed(seed)
+    requested(dry_run)  # checks dry_run and LESSON7_DRY_RUN before anything is printed
+    warnings_filters.apply()
+    banner(preset, notebook)
+    on = start_dry_run(dry_run)
+    set_seed(seed)
+    return resolved, on
