@@ -42,8 +42,8 @@ def tiny_learner(n_train=64, n_valid=32, bs=4):
     return Learner(dls, nn.Linear(3, 1), loss_func=nn.MSELoss())
 
 
-# batches of 4: validation runs its 2 batches and goes on to 16 items
-VALID_BATCHES = max(dry_run.VALID_BATCHES, dry_run.ITEMS // 4)
+# batches of 4: validation runs its 2 batches and goes on to ITEMS items
+VALID_BATCHES = max(dry_run.VALID_BATCHES, -(-dry_run.ITEMS // 4))
 
 
 @pytest.fixture
