@@ -21,7 +21,7 @@ ENV_VAR = "LESSON7_DRY_RUN"  # set to 1 by `python -m utils.run --dry-run` (and 
 TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
 VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`, and at least...
 CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU keeps the preset's)
-ITEMS = 9  # ...this many (a 3x3 grid of top losses); a dry run trains and validates on at most ITEMS
+ITEMS = 9  # ...this many (a 3x3 grid of top losses); and at most ITEMS to train and to validate
 
 
 def requested(dry_run: bool = False) -> bool:
