@@ -1,6 +1,7 @@
 """Super-res helpers: crappify (deterministic, cached, atomic), the residual U-Net, scores."""
 
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,3 +136,17 @@ def test_inputs_and_targets_and_the_pairs_figure(tmp_path):
     fig = superres.crappified_pairs_figure(sorted(src.glob("*.jpg")), lr, n=2)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["crappified (16 px)"] * 2 + ["original (32 px)"] * 2  # row by row
+
+
+def test_held_out_photos_are_keyed_by_stem_split_by_photo_offline_and_random_on_real_data(
+        monkeypatch):
+    from utils.standins import pets as pets_standin
+
+    monkeypatch.delenv("LESSON7_SOURCE", raising=False)
+    files = [Path(f"images/{name}_{i}.jpg") for name in ("cat", "rocket") for i in range(50)]
+    monkeypatch.setattr(pets_standin, "is_held_out", lambda f: f.stem.startswith("cat"))
+    offline = superres.held_out_by_photo(files, "cpu")
+    assert offline == {f.stem: f.stem.startswith("cat") for f in files}
+    real = superres.held_out_by_photo(files, "full", seed=1)
+    assert set(real) == {f.stem for f in files} and 3 <= sum(real.values()) <= 20
+    assert real == superres.held_out_by_photo(files, "full", seed=1)  # the seed decides

@@ -151,6 +151,45 @@ def denormalize(t: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.
     return (t.detach().float().cpu() * s + m).clamp(0, 1)
 
 
+def held_out_by_photo(files: list[Path], preset: str = "auto", seed: int = 42,
+                      valid_pct: float = 0.1) -> dict[str, bool]:
+    """Which photos are held out, keyed by file stem (so a generated PNG of a photo is keyed like
+    its JPEG). The real pets: a random `valid_pct` of the files, each its own photo. The offline
+    stand-in: every crop of its held-out photos, so no held-out crop overlaps a training crop."""
+    from .data import resolve_source
+    from .standins import pets as pets_standin
+
+    if resolve_source("auto", preset) == "offline":
+        return {f.stem: pets_standin.is_held_out(f) for f in files}
+    draws = np.random.default_rng(seed).random(len(files))
+    return {f.stem: bool(v) for f, v in zip(files, draws < valid_pct)}
+
+
+def check_colours(dls, path_hr: Path, size: int, through_png: bool = False) -> str:
+    """Assert that the first held-out original comes back pixel for pixel from the loader's
+    normalised target through `to_pil` (and, with `through_png`, a PNG file written and read back,
+    as the critic's images are), and that pure red stays red; say so in a sentence."""
+    import io
+
+    from fastai.vision.all import PILImage, Resize
+
+    original = PILImage.create(Path(path_hr) / dls.valid_ds.items[0].name)
+    target = Resize(size, resamples=(Image.BICUBIC, Image.BICUBIC))(original, split_idx=1)
+    back = to_pil(dls.valid.one_batch()[1][0])  # the loader's normalised target, turned back
+    steps = "file -> loader -> normalised tensor -> to_pil"
+    if through_png:
+        buf = io.BytesIO()
+        back.save(buf, format="PNG")
+        back = Image.open(io.BytesIO(buf.getvalue()))
+        steps += " -> PNG -> file"
+    if not np.array_equal(np.asarray(back), np.asarray(target)):
+        raise AssertionError(f"the pixels changed on the way ({steps})")
+    red = Image.new("RGB", (4, 4), (255, 0, 0))
+    if to_pil(from_pil(red)).getpixel((0, 0)) != (255, 0, 0):
+        raise AssertionError("pure red did not stay red through from_pil and to_pil")
+    return f"colours round-trip exactly: {steps} gives the same pixels"
+
+
 def to_pil(t: torch.Tensor, normalized: bool = True) -> Image.Image:
     """A (3, H, W) tensor as a PIL image, channels in RGB order, denormalised if it was normalised.
 
