@@ -149,7 +149,7 @@ class ImageGrid(Callback):
             for c in range(n_images):
                 ax = axs[r, c]
                 ax.imshow(images[c].permute(1, 2, 0).squeeze().numpy(), cmap="gray", vmin=0,
-                          vmax=1)
+                          vmax=1, interpolation="nearest")  # the real pixels (and a smaller PNG)
                 ax.set_xticks([]), ax.set_yticks([])
                 if c == 0:
                     ax.set_ylabel(f"epoch {epoch}", fontsize=8)
