@@ -424,15 +424,20 @@ def upscale(learn, image, name: str = "my_image", max_side: int = 1024, tile: in
     return bicubic, superres.to_pil(out)
 
 
-def show_upscaled(photo, bicubic, result, title: str = ""):
-    """The photo, bicubic upscaling and the model's output side by side, at the same scale."""
+def show_upscaled(photo, bicubic, result, title: str = "", crop: int = 192):
+    """The photo, then the same `crop`-pixel square from its centre upscaled by bicubic and by the
+    model, at full resolution: the details a super-resolution model changes are pixels wide."""
     import matplotlib.pyplot as plt
 
-    fig, axs = plt.subplots(1, 3, figsize=(13, 13 * result.height / result.width / 3 + 1))
-    for ax, (label, img) in zip(axs, [(f"input, {photo.width}x{photo.height}", photo),
-                                      (f"bicubic, {bicubic.width}x{bicubic.height}", bicubic),
-                                      (f"model, {result.width}x{result.height}", result)]):
-        ax.imshow(img), ax.set_title(label), ax.axis("off")
+    side = min(crop, result.width, result.height)
+    left, top = (result.width - side) // 2, (result.height - side) // 2
+    box = (left, top, left + side, top + side)
+    fig, axs = plt.subplots(1, 3, figsize=(11, 4))
+    for ax, (label, img) in zip(axs, [
+            (f"input, {photo.width}x{photo.height}", photo),
+            (f"bicubic, {bicubic.width}x{bicubic.height}: centre {side} px", bicubic.crop(box)),
+            (f"model, {result.width}x{result.height}: centre {side} px", result.crop(box))]):
+        ax.imshow(img, interpolation="nearest"), ax.set_title(label, fontsize=9), ax.axis("off")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

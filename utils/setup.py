@@ -8,12 +8,16 @@ from . import warnings_filters
 warnings_filters.apply()
 
 
+FIGURE_DPI = 72  # figures in the notebooks: readable, and a notebook stays under 1 MB
+
+
 def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = False,
           seed: int = 42) -> tuple[str, bool]:
     """Set a notebook up and return `(PRESET, DRY_RUN)`: the resolved preset and the dry-run flag.
 
     Applies `utils.warnings_filters`, prints `utils.presets.banner`, switches the dry run on or off
-    (`utils.dry_run.start_dry_run`) and seeds Python, NumPy and torch with `seed`. Bad values stop
+    (`utils.dry_run.start_dry_run`), shows figures at FIGURE_DPI (the copies `keep_figure` saves
+    keep 100 dpi) and seeds Python, NumPy and torch with `seed`. Bad values stop
     here, before anything is built: an unknown preset, a seed NumPy cannot take, a non-bool dry_run.
     """
     from .dry_run import requested, start_dry_run
@@ -24,5 +28,8 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     warnings_filters.apply()
     banner(preset, notebook)
     on = start_dry_run(dry_run)
+    import matplotlib
+
+    matplotlib.rcParams["figure.dpi"] = FIGURE_DPI
     set_seed(seed)
     return resolved, on
