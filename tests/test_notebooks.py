@@ -248,3 +248,27 @@ def test_cells_are_short_and_set_up_is_one_call(path):
         f"{path.name}: the set-up cell has {len(lines)} non-blank lines (at most "
         f"{MAX_SETUP_LINES}); import what one cell uses in that cell")
     assert "nbval-ignore-output" in setup.metadata.get("tags", [])
+
+
+MAX_NOTEBOOK_BYTES = 1 << 20  # 1 MiB a notebook with its outputs...
+MAX_ALL_BYTES = 5 << 20  # ...and 5 MiB for all of them
+OBJECT_REPR = re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-f]+>")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_outputs_are_small_and_clean(path):
+    size = path.stat().st_size
+    assert size <= MAX_NOTEBOOK_BYTES, f"{size / 2**20:.2f} MiB with outputs: keep figures small"
+    for n, cell in enumerate(code_cells(nbformat.read(path, as_version=4))):
+        for out in cell.outputs:
+            assert not run.is_progress_debris(out), f"code cell {n}: progress-bar debris"
+            data = out.get("data", {})
+            if 'class="fastprogress"' in "".join(data.get("text/html", "")):
+                assert set(data) == {"text/html"}, f"code cell {n}: a progress table stored twice"
+            text = "".join(data.get("text/plain", "")) + "".join(out.get("text", ""))
+            assert not OBJECT_REPR.search(text), f"code cell {n} prints an object's repr: {text!r}"
+
+
+def test_all_notebooks_together_fit_the_budget():
+    total = sum(path.stat().st_size for path in NOTEBOOKS)
+    assert total <= MAX_ALL_BYTES, f"{total / 2**20:.2f} MiB of notebooks"

@@ -54,3 +54,30 @@ def test_filters_silence_only_their_warnings():
         warnings.warn("something else is deprecated", FutureWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ["something else is deprecated"]
     assert all(why for _, _, why in warnings_filters.FILTERS)
+
+
+def test_figures_of_photos_are_shown_as_jpeg_and_plots_as_png():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from utils import plots
+
+    shell = InteractiveShell.instance()
+    try:
+        plots.show_photos_as_jpeg()
+        photo, ax = plt.subplots()
+        ax.imshow(np.random.default_rng(0).random((16, 16, 3)))
+        plot, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0]), ax.imshow(np.eye(4))  # a line and a 2-D array (a colour map)
+        data, _ = shell.display_formatter.format(photo)
+        assert "image/jpeg" in data and "image/png" not in data
+        assert data["image/jpeg"][:2] == b"\xff\xd8"  # JPEG's start-of-image marker
+        data, _ = shell.display_formatter.format(plot)
+        assert "image/png" in data and "image/jpeg" not in data
+    finally:
+        plt.close("all")
+        InteractiveShell.clear_instance()

@@ -69,7 +69,8 @@ def test_notebook_page_says_how_to_run_it_and_shows_every_figure(built, path):
     assert "make lab" in words and f"papermill notebooks/{path.name} out.ipynb" in words
     assert f"-p preset {preset}" in words
     outputs = [out for cell in nb.cells for out in cell.get("outputs", [])]
-    figures = sum("image/png" in out.get("data", {}) for out in outputs)
+    figures = sum(any(k in out.get("data", {}) for k in ("image/png", "image/jpeg"))
+                  for out in outputs)
     drawn = sum(c.source.count("![") for c in nb.cells if c.cell_type == "markdown")
     assert html.count('src="../_images/') == figures + drawn
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 
 from .results import run_dir
@@ -22,3 +24,45 @@ def keep_figure(notebook: str, name: str, fig=None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
 
+
+
+JPEG_QUALITY = 85  # photographs shown in a notebook: a fraction of their PNG size, no visible loss
+
+
+def shows_photos(fig) -> bool:
+    """A figure that draws colour images (photos, generated samples) rather than only plots."""
+    return any(getattr(im.get_array(), "ndim", 0) == 3 for ax in fig.axes for im in ax.images)
+
+
+def _png(fig):
+    return None if shows_photos(fig) else _encode(fig, "png")
+
+
+def _jpeg(fig):
+    return _encode(fig, "jpeg", pil_kwargs={"quality": JPEG_QUALITY}) if shows_photos(fig) else None
+
+
+def _encode(fig, fmt: str, **kwargs) -> bytes | None:
+    if not fig.axes and not fig.lines:
+        return None  # an empty figure, as the inline backend skips it
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, bbox_inches="tight", facecolor="white", **kwargs)
+    return buf.getvalue()
+
+
+def show_photos_as_jpeg() -> None:
+    """In IPython, show figures of colour images as JPEG and every other figure as PNG (sharp
+    lines, small files), so that a notebook of photos stays small. The copies that `keep_figure`
+    saves are PNG whatever is shown."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    formatters = shell.display_formatter.formatters
+    formatters["image/png"].for_type(Figure, _png)
+    formatters["image/jpeg"].for_type(Figure, _jpeg)
