@@ -61,8 +61,12 @@ def show_photos_as_jpeg() -> None:
     shell = get_ipython()
     if shell is None:
         return
+    import matplotlib
     from matplotlib.figure import Figure
 
+    # Resolve the backend now: loading the inline backend (at the first figure, otherwise)
+    # registers its own PNG formatter and would replace ours.
+    plt.switch_backend(matplotlib.get_backend())
     formatters = shell.display_formatter.formatters
     formatters["image/png"].for_type(Figure, _png)
     formatters["image/jpeg"].for_type(Figure, _jpeg)
