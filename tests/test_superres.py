@@ -28,6 +28,10 @@ def test_crappify_is_deterministic_whatever_the_workers(tmp_path):
     assert names == [f"p_{i}.jpg" for i in range(4)]
     assert all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
     assert Image.open(a / names[0]).size == (16, 16)
+    # each file is the crappifier's JPEG as it was saved, once, at its random quality
+    first = src / names[0]
+    assert (a / names[0]).read_bytes() == superres.crappify_jpeg(
+        Image.open(first), 16, superres.file_rng(first, 1))
 
 
 def test_crappify_is_cached_and_leaves_no_temporaries(tmp_path):

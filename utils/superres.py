@@ -5,6 +5,7 @@ predicted, scored (PSNR / SSIM) and shown."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,9 @@ def file_rng(path: Path | str, seed: int) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-def crappify_image(img: Image.Image, size: int, rng: np.random.Generator) -> Image.Image:
+def crappify_jpeg(img: Image.Image, size: int, rng: np.random.Generator) -> bytes:
     """The lesson's crappifier: downscale (bilinear) so the short side is `size`, draw a random
-    number from 10 to 70 as text, and return it JPEG-compressed at that quality."""
+    number from 10 to 70 as text, and save it as a JPEG at that quality (once): the file's bytes."""
     w, h = img.size
     ratio = size / min(w, h)
     img = img.convert("RGB").resize((round(w * ratio), round(h * ratio)), Image.BILINEAR)
@@ -45,16 +46,14 @@ def crappify_image(img: Image.Image, size: int, rng: np.random.Generator) -> Ima
     font = ImageFont.load_default(size=max(6, round(11 * size / 96)))  # the lesson's 11 px at 96
     pos = (int(rng.integers(0, w // 2 + 1)), int(rng.integers(0, h // 2 + 1)))
     ImageDraw.Draw(img).text(pos, str(q), fill=(255, 255, 255), font=font)
-    return _jpeg(img, q)
-
-
-def _jpeg(img: Image.Image, quality: int) -> Image.Image:
-    import io
-
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=quality)
-    buf.seek(0)
-    return Image.open(buf).convert("RGB")
+    img.save(buf, format="JPEG", quality=q)
+    return buf.getvalue()
+
+
+def crappify_image(img: Image.Image, size: int, rng: np.random.Generator) -> Image.Image:
+    """`crappify_jpeg`, read back as an image."""
+    return Image.open(io.BytesIO(crappify_jpeg(img, size, rng))).convert("RGB")
 
 
 def downscale_image(img: Image.Image, size: int, quality: int = 60) -> Image.Image:
@@ -69,7 +68,7 @@ def _crappify_file(src: Path, dest: Path, size: int, seed: int, mode: str = "cra
     if mode == "downscale":
         downscale_image(Image.open(src), size).save(dest, quality=60)
     else:
-        crappify_image(Image.open(src), size, file_rng(src, seed)).save(dest, quality=95)
+        dest.write_bytes(crappify_jpeg(Image.open(src), size, file_rng(src, seed)))
 
 
 CRAPPIFY_MODES = ("crappify", "downscale")  # lesson7-superres-gan's crappifier, lesson7-superres's
@@ -92,7 +91,7 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     files = sorted(files if files is not None else
                    (p for p in src.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")))
     names = hashlib.sha1(" ".join(f.name for f in files).encode()).hexdigest()
-    key = f"size={size} seed={seed} files={names}" + ("" if mode == "crappify" else f" {mode}")
+    key = f"size={size} seed={seed} files={names} mode={mode} v2"  # v2: JPEG saved once
     if (dest / DONE).exists() and (dest / DONE).read_text() == key:
         return dest
 
@@ -169,8 +168,6 @@ def check_colours(dls, path_hr: Path, size: int, through_png: bool = False) -> s
     """Assert that the first held-out original comes back pixel for pixel from the loader's
     normalised target through `to_pil` (and, with `through_png`, a PNG file written and read back,
     as the critic's images are), and that pure red stays red; say so in a sentence."""
-    import io
-
     from fastai.vision.all import PILImage, Resize
 
     original = PILImage.create(Path(path_hr) / dls.valid_ds.items[0].name)
