@@ -54,11 +54,9 @@ def show_photos_as_jpeg() -> None:
     """In IPython, show figures of colour images as JPEG and every other figure as PNG (sharp
     lines, small files), so that a notebook of photos stays small. The copies that `keep_figure`
     saves are PNG whatever is shown."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    from .presets import ipython_shell
+
+    shell = ipython_shell()
     if shell is None:
         return
     import matplotlib

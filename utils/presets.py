@@ -71,13 +71,18 @@ def banner(preset: str, notebook: str) -> None:
     explain_out_of_memory()
 
 
-def explain_out_of_memory() -> None:
-    """In an IPython kernel, follow a CUDA out-of-memory traceback with OUT_OF_MEMORY_HINT."""
+def ipython_shell():
+    """The IPython shell this code runs in (a notebook's kernel), or None (a script, a test)."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+def explain_out_of_memory() -> None:
+    """In an IPython kernel, follow a CUDA out-of-memory traceback with OUT_OF_MEMORY_HINT."""
+    shell = ipython_shell()
     if shell is None:
         return
 
