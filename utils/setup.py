@@ -16,11 +16,13 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     """Set a notebook up and return `(PRESET, DRY_RUN)`: the resolved preset and the dry-run flag.
 
     Applies `utils.warnings_filters`, prints `utils.presets.banner`, switches the dry run on or off
-    (`utils.dry_run.start_dry_run`), shows figures at FIGURE_DPI, those of photos as JPEG (the
+    (`utils.dry_run.start_dry_run`), tells `utils.claims` which preset judges claims, shows
+    figures at FIGURE_DPI, those of photos as JPEG (the
     copies `keep_figure` saves keep 100 dpi and PNG) and seeds Python, NumPy and torch with `seed`.
     Bad values stop here, before anything is built: an unknown preset, a seed NumPy cannot take, a
     non-bool dry_run.
     """
+    from . import claims
     from .dry_run import requested, start_dry_run
     from .presets import banner, check_seed, resolve_preset, set_seed
 
@@ -36,4 +38,5 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     matplotlib.rcParams["figure.dpi"] = FIGURE_DPI
     show_photos_as_jpeg()
     set_seed(seed)
+    claims.start(resolved, on)
     return resolved, on

@@ -1,0 +1,71 @@
+"""Sentences a notebook's prose says about its own run, checked by that run.
+
+A notebook that writes "the residual net ends far below the plain one" follows that markdown with
+
+    claim(resnet_loss < plain_loss / 2, "the residual net ends far below the plain one",
+          resnet_loss=resnet_loss, plain_loss=plain_loss)
+
+On `cpu` and `full` a false claim stops the run with `ClaimFailed`, naming the sentence and the
+numbers, so `make notebooks` cannot commit prose that its own outputs contradict. On `smoke` (tiny
+data, where results mean little) and in a dry run (a few batches) the claim is printed as not
+checked. `utils.setup.setup` tells this module the preset; `claim(..., preset=...)` overrides it.
+"""
+
+from __future__ import annotations
+
+import math
+
+UNCHECKED_PRESETS = ("smoke",)  # presets whose numbers are too noisy to judge a sentence on
+
+_state = {"preset": None, "dry_run": False}  # set by start(), from utils.setup.setup
+
+
+class ClaimFailed(AssertionError):
+    """A sentence in the notebook's prose that this run's numbers contradict."""
+
+
+def start(preset: str, dry_run: bool = False) -> None:
+    """Remember the run's preset and dry-run flag; `setup` calls this."""
+    _state.update(preset=preset, dry_run=bool(dry_run))
+
+
+def _fmt(value) -> str:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, int) or math.isinf(value) or math.isnan(value):
+        return str(value)
+    return f"{value:.4g}"
+
+
+def claim(holds, sentence: str, *, preset: str | None = None, **numbers) -> bool:
+    """Check `sentence` (what the prose says) with `holds` (the run's test of it) and print it.
+
+    `numbers` are the measurements the sentence rests on; they are printed either way, and named
+    in the error when the claim is false. Returns whether the claim held (True when unchecked).
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise ValueError("claim() needs the sentence it checks, as the prose words it")
+    if hasattr(holds, "item"):
+        holds = holds.item()
+    if not isinstance(holds, bool):
+        raise TypeError(f"claim({sentence!r}): the condition must be True or False, got "
+                        f"{type(holds).__name__} {holds!r}")
+    preset = preset or _state["preset"]
+    if preset is None:
+        raise RuntimeError(f"claim({sentence!r}) before setup(): call utils.setup.setup first, "
+                           "or pass preset=")
+    shown = ", ".join(f"{k} {_fmt(v)}" for k, v in numbers.items())
+    shown = f" ({shown})" if shown else ""
+    if _state["dry_run"] or preset in UNCHECKED_PRESETS:
+        why = "a dry run" if _state["dry_run"] else f"the {preset} preset"
+        print(f"not checked on {why}: {sentence}{shown}")
+        return True
+    if not holds:
+        raise ClaimFailed(
+            f"The notebook says {sentence!r}, but this {preset} run measured"
+            f"{shown or ' otherwise'}. Rewrite the sentence to say what the run shows, or find "
+            "out why the run changed.")
+    print(f"checked: {sentence}{shown}")
+    return True
