@@ -55,3 +55,29 @@ def test_bad_metrics_are_refused():
         results.make_record("scratch", "cpu", {"loss": float("nan")})
     with pytest.raises(TypeError, match="must be a number"):
         results.make_record("scratch", "cpu", {"loss": "low"})
+
+
+def test_a_lesson_number_stands_beside_ours_only_when_comparable():
+    make_record, format_table = results.make_record, results.format_table
+    cpu = make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.987, "resnet_params": 41132})
+    table = format_table(cpu).splitlines()
+    row = next(line for line in table if line.startswith("resnet_accuracy"))
+    assert "0.9952" not in row and "not comparable: we train on 4,000 digits" in row
+    params = next(line for line in table if line.startswith("resnet_params"))
+    assert params.split()[1:3] == ["41,132", "41,132"]  # a parameter count compares anywhere
+    apart = table[table.index("the lesson's own numbers, on its own setup (not comparable with "
+                              "this run):"):]
+    assert any(line.strip().startswith("resnet_accuracy: 0.9952 (") for line in apart)
+    full = format_table(make_record("01_resnet_mnist", "full", {"resnet_accuracy": 0.995}))
+    row = next(line for line in full.splitlines() if line.startswith("resnet_accuracy"))
+    assert row.split()[1:3] == ["0.9950", "0.9952"] and "not comparable" not in full
+
+
+def test_smoke_and_machine_dependent_numbers_are_never_comparable():
+    make_record = results.make_record
+    from utils.reference import SMOKE_WHY, not_comparable
+
+    assert not_comparable("01_resnet_mnist", "resnet_accuracy", "smoke") == SMOKE_WHY
+    assert "2019 GPU" in not_comparable("04_wgan_bedroom", "train_minutes", "full")
+    record = make_record("04_wgan_bedroom", "full", {"swd_gap_closed": 0.9, "train_minutes": 30.0})
+    assert record["reference"]["train_minutes"]["not_comparable"]

@@ -183,3 +183,53 @@ NOTEBOOKS: dict[str, NotebookReference] = {
 def for_notebook(name: str) -> NotebookReference | None:
     """The reference entry of a notebook (None for a notebook that has none, such as a test's)."""
     return NOTEBOOKS.get(name)
+
+
+# --- When the lesson's numbers measure what ours measure --------------------------------------
+
+SMOKE_WHY = "smoke trains for seconds on a small sample: its numbers only show that the code runs"
+
+# Per notebook and preset: why none of the lesson's numbers measures what that preset's run does.
+# On these presets (and always on smoke) results tables say "not comparable: <why>" instead of
+# putting the lesson's number beside ours; the lesson's numbers are listed apart, with their setup.
+NOT_COMPARABLE: dict[str, dict[str, str]] = {
+    "01_resnet_mnist": {
+        "cpu": "we train on 4,000 digits with CPU-sized schedules; the lesson on 60,000"},
+    "02_densenet": {
+        "cpu": "we train on 4,000 digits for 6 epochs; the lesson on 60,000 for 12",
+        "full": "the lesson's numbers are its ResNet-ish model with random-pad augmentation; "
+                "we train both models without augmentation"},
+    "03_unet_camvid": {
+        "cpu": "drawn street scenes at 45x60 and an encoder without pretrained weights; the "
+               "lesson: real CamVid at 360x480 and 720x960 with a pretrained resnet34"},
+    "05_superres_gan": {
+        "cpu": "crops of 8 scikit-image photos at 64 px and a U-Net without pretrained "
+               "weights; the lesson: 7,390 pet photos at 128 px with a pretrained resnet34"},
+    "06_superres_feature_loss": {
+        "cpu": "the VGG has random weights offline, and the photos are 64-px crops of 8 "
+               "scikit-image photos; the lesson: ImageNet VGG16-bn, pets at 128 and 256 px"},
+}
+
+# Published numbers that no run of ours measures the same way, on any preset, and why.
+NEVER_COMPARABLE: dict[tuple[str, str], str] = {
+    ("04_wgan_bedroom", "train_minutes"):
+        "minutes measure the machine: the lesson's are a 2019 GPU's",
+}
+
+
+# Published numbers that compare on every preset: they count a model, not what it learned.
+ALWAYS_COMPARABLE: set[tuple[str, str]] = {
+    ("01_resnet_mnist", "plain_params"),
+    ("01_resnet_mnist", "resnet_params"),
+    ("02_densenet", "resnet_params"),
+}
+
+
+def not_comparable(notebook: str, metric: str, preset: str) -> str | None:
+    """Why the lesson's `metric` of `notebook` does not compare with ours on `preset` (None if
+    it does)."""
+    if (notebook, metric) in ALWAYS_COMPARABLE:
+        return None
+    if preset == "smoke":
+        return SMOKE_WHY
+    return NEVER_COMPARABLE.get((notebook, metric)) or NOT_COMPARABLE.get(notebook, {}).get(preset)

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .reference import for_notebook
+from .reference import for_notebook, not_comparable
 
 RUN_DIR_ENV = "LESSON7_RUN_DIR"  # set by utils.run: where records and figures of a run go
 
@@ -68,7 +68,8 @@ def make_record(notebook: str, preset: str, metrics: dict, dry_run: bool = False
                 f"(see utils/reference.py); it recorded {sorted(metrics)}."
             )
         record["reference"] = {
-            k: {"value": p.value, "setup": p.setup, "source": p.source}
+            k: {"value": p.value, "setup": p.setup, "source": p.source,
+                "not_comparable": not_comparable(notebook, k, preset)}
             for k, p in ref.published.items()
         }
         floor = None if dry_run else ref.floors.get(preset)
@@ -84,14 +85,24 @@ def make_record(notebook: str, preset: str, metrics: dict, dry_run: bool = False
 
 
 def format_table(record: dict) -> str:
-    """A plain-text table: metric, ours, the lesson's number, and how the lesson got it."""
+    """A plain-text table: metric, ours, the lesson's number, and how the lesson got it.
+
+    A lesson number stands beside ours only when it measures the same thing on the same kind of
+    setup; otherwise its row says why not, and the number is listed after the table, on its own.
+    """
     published = record.get("reference", {})
     names = list(record["metrics"]) + [k for k in published if k not in record["metrics"]]
     rows = [("metric", f"ours ({record['preset']})", "lesson", "lesson's setup")]
+    apart = []
     for name in names:
         ref = published.get(name, {})
-        rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
-                     ref.get("setup", "")))
+        why = ref.get("not_comparable")
+        if why:
+            apart.append(f"  {name}: {_fmt(ref['value'])} ({ref['setup']}; {ref['source']})")
+            rows.append((name, _fmt(record["metrics"].get(name)), "-", f"not comparable: {why}"))
+        else:
+            rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
+                         ref.get("setup", "")))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
              for a, b, c, d in rows]
@@ -102,6 +113,9 @@ def format_table(record: dict) -> str:
         verdict = "meets" if record["meets_floor"] else "DOES NOT meet"
         lines.append(f"headline {record['headline']} {verdict} this preset's floor "
                      f"of {_fmt(record['floor'])}")
+    if apart:
+        lines += ["", "the lesson's own numbers, on its own setup (not comparable with this run):",
+                  *apart]
     return "\n".join(lines)
 
 
