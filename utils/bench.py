@@ -17,7 +17,6 @@ import argparse
 import copy
 import functools
 import json
-import os
 import platform
 import re
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import nbformat
 import torch
 
+from . import run
 from .presets import PRESETS, resolve_preset
 from .run import NOTEBOOKS, ROOT, find_notebooks, kernel_name, run_notebook
 
@@ -201,15 +201,8 @@ def overhead(epochs: int) -> dict:
 
 def machine() -> str:
     """One line on the machine: CPU model and cores, GPU, torch threads."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = re.findall(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores, {gpu}; torch {torch.__version__} with "
-            f"{torch.get_num_threads()} threads, python {platform.python_version()}")
+    return (f"{run.machine()}; torch {torch.__version__} with {torch.get_num_threads()} threads, "
+            f"python {platform.python_version()}")
 
 
 def report(preset: str, created: str, notebooks: list[dict], ratios: dict | None) -> str:

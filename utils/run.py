@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import sys
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import readme_table
 from .data import SOURCE_ENV, SOURCES
 from .presets import ENV_VAR, OUT_OF_MEMORY_HINT, PRESETS, resolve_preset
 from .reference import for_notebook
@@ -78,6 +80,20 @@ def find_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> l
     return sorted(chosen)
 
 
+def machine() -> str:
+    """The machine a run's minutes come from: CPU model, cores, and its GPU or none."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = re.findall(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        cpu = names[0].strip() if names else cpu
+    except OSError:
+        pass
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{cpu}, {os.cpu_count()} cores, {gpu}"
+
+
 def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
                  env: dict[str, str] | None = None) -> dict:
     """Execute one notebook into `out_dir`; return its entry for results.json. `env` holds extra
@@ -86,8 +102,8 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
     from papermill.exceptions import PapermillExecutionError
 
     entry = {"name": notebook.stem, "preset": preset, "status": "ok", "seconds": None,
-             "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "metrics": {}, "reference": {},
-             "error": None}
+             "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine(),
+             "metrics": {}, "reference": {}, "error": None}
     metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
     metrics_file.unlink(missing_ok=True)
     kernel_env = {ENV_VAR: preset, RUN_DIR_ENV: str(out_dir), **(env or {})}
@@ -142,7 +158,9 @@ def results_markdown(entries: list[dict], preset: str, created: str,
     for e in entries:
         headline = e.get("headline")
         ours = e["metrics"].get(headline) if headline else None
-        lesson = e["reference"].get(headline, {}).get("value") if headline else None
+        published = e["reference"].get(headline, {}) if headline else {}
+        lesson = "-" if published.get("value") is None else (
+            "not comparable" if published.get("not_comparable") else f"{published['value']:.4g}")
         floor = e.get("floor")
         status = e["status"] if e.get("meets_floor") in (None, True) else "below floor"
         status += " (dry run)" if e.get("dry_run") else ""
@@ -150,7 +168,7 @@ def results_markdown(entries: list[dict], preset: str, created: str,
             f"| {e['name']} | {e.get('date', '-')} | {status} | {e['seconds'] / 60:.1f} | "
             f"{headline or '-'} | "
             f"{'-' if ours is None else f'{ours:.4g}'} | {'-' if floor is None else floor} | "
-            f"{'-' if lesson is None else f'{lesson:.4g}'} |")
+            f"{lesson} |")
     for e in entries:
         lines += ["", f"## {e['name']}" + (f": {e['title']}" if e.get("title") else ""), ""]
         if e["error"]:
@@ -329,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                       "interrupted" if state == "running" else state)
     if args.publish and state == "complete":
         publish(entries, preset, created, PUBLISHED, run_folder=out)
-        print(f"Updated {os.path.relpath(PUBLISHED)}/RESULTS.md, results.json and gallery/")
+        readme_table.update()
+        print(f"Updated {os.path.relpath(PUBLISHED)}/RESULTS.md, results.json and gallery/, and "
+              "the README's results table")
     failed = [e["name"] for e in entries if e["status"] != "ok"]
     print(f"Done: {len(entries) - len(failed)} ok, {len(failed)} failed"
           + (f" ({', '.join(failed)})" if failed else "") + f". See {out / 'RESULTS.md'}")
