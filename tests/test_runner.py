@@ -141,3 +141,28 @@ def test_committed_outputs_are_cleaned_of_progress_bar_debris():
     assert dict(kept[0].data) == {"text/html": table}
     assert set(kept[2].data) == {"text/html", "text/plain"}  # other HTML keeps its fallback
     nbformat.validate(nb)
+
+
+FALSE_CLAIM = ("from utils.setup import setup\nfrom utils.claims import claim\n"
+               "PRESET, DRY_RUN = setup(preset, {name!r})\n"
+               "claim(0.683 > 0.694, 'the GAN beats bicubic on SSIM', gan=0.683, bicubic=0.694)")
+
+
+@pytest.mark.parametrize("preset", ["smoke", "cpu"])
+def test_a_false_claim_fails_a_cpu_run_and_is_only_reported_on_smoke(tmp_path, preset):
+    folder, out = tmp_path / "notebooks", tmp_path / "run"
+    folder.mkdir()
+    write_notebook(folder, "claims", FALSE_CLAIM, RECORD)
+    code = run.main(["--preset", preset, "--notebooks", str(folder), "--out", str(out),
+                     "--no-publish"])
+    entry = json.loads((out / "results.json").read_text())["notebooks"][0]
+    executed = nbformat.read(out / "claims.ipynb", as_version=4)
+    cell = next(c for c in executed.cells if "claim(" in c.source)
+    printed = "".join(o.get("text", "") for o in cell.outputs)
+    if preset == "smoke":
+        assert code == 0 and entry["status"] == "ok"
+        assert "not checked on the smoke preset: the GAN beats bicubic on SSIM" in printed
+    else:
+        assert code == 1 and entry["status"] == "failed"
+        assert "ClaimFailed" in entry["error"] and "the GAN beats bicubic on SSIM" in entry["error"]
+        assert "gan 0.683, bicubic 0.694" in entry["error"]

@@ -1,5 +1,6 @@
 """Super-res helpers: crappify (deterministic, cached, atomic), the residual U-Net, scores."""
 
+import math
 from functools import partial
 from pathlib import Path
 
@@ -127,7 +128,14 @@ def test_psnr_of_identical_images_is_infinite_and_ssim_one():
     img = Image.new("RGB", (16, 16), (10, 200, 30))
     noisy = Image.fromarray(np.clip(np.asarray(img) + 5, 0, 255).astype(np.uint8))
     p, s = superres.psnr_ssim(noisy, img)
-    assert 30 < p < 40 and 0.9 < s <= 1
+    # Every pixel is off by 5: MSE 25, so PSNR = 10 log10(255^2 / 25). On flat images SSIM is its
+    # luminance term alone, (2 mu_x mu_y + C1) / (mu_x^2 + mu_y^2 + C1) with C1 = (0.01 * 255)^2,
+    # averaged over the three channels.
+    assert p == pytest.approx(10 * math.log10(255**2 / 25))
+    c1 = (0.01 * 255) ** 2
+    luminance = [(2 * m * (m + 5) + c1) / (m**2 + (m + 5) ** 2 + c1) for m in (10, 200, 30)]
+    assert s == pytest.approx(sum(luminance) / 3, abs=1e-6)
+    assert superres.psnr_ssim(img, img)[1] == 1.0
 
 
 def test_inputs_and_targets_and_the_pairs_figure(tmp_path):

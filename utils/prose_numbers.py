@@ -17,8 +17,6 @@ from pathlib import Path
 
 import nbformat
 
-REFERENCE = Path(__file__).with_name("reference.py")
-
 # Numbers prose may quote without the run printing them, per notebook ("*" for all), each with why.
 ALLOWED: dict[str, dict[str, str]] = {
     "*": {
@@ -73,9 +71,21 @@ def quoted(nb) -> list[Quoted]:
     return found
 
 
+def published_text() -> str:
+    """Every published number of `utils/reference.py`, with its setup and source text."""
+    from . import reference
+
+    entries = [p for nb in reference.NOTEBOOKS.values() for p in nb.published.values()]
+    entries += [v for v in vars(reference).values() if isinstance(v, reference.Published)]
+    for value in vars(reference).values():
+        if isinstance(value, dict):
+            entries += [v for v in value.values() if isinstance(v, reference.Published)]
+    return "\n".join(f"{p.value} {p.setup} {p.source}" for p in entries)
+
+
 def backing(nb) -> list[float]:
     """The numbers the notebook itself shows: its code and its committed text outputs."""
-    texts = [REFERENCE.read_text()]
+    texts = [published_text()]
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
