@@ -39,11 +39,12 @@ def _fmt(value) -> str:
     return f"{value:.4g}"
 
 
-def claim(holds, sentence: str, *, preset: str | None = None, **numbers) -> bool:
+def claim(holds, sentence: str, *, preset: str | None = None, **numbers) -> None:
     """Check `sentence` (what the prose says) with `holds` (the run's test of it) and print it.
 
     `numbers` are the measurements the sentence rests on; they are printed either way, and named
-    in the error when the claim is false. Returns whether the claim held (True when unchecked).
+    in the error when the claim is false. Returns nothing, so a cell ending in a claim shows only
+    the printed line.
     """
     if not isinstance(sentence, str) or not sentence.strip():
         raise ValueError("claim() needs the sentence it checks, as the prose words it")
@@ -61,11 +62,10 @@ def claim(holds, sentence: str, *, preset: str | None = None, **numbers) -> bool
     if _state["dry_run"] or preset in UNCHECKED_PRESETS:
         why = "a dry run" if _state["dry_run"] else f"the {preset} preset"
         print(f"not checked on {why}: {sentence}{shown}")
-        return True
+        return
     if not holds:
         raise ClaimFailed(
             f"The notebook says {sentence!r}, but this {preset} run measured"
             f"{shown or ' otherwise'}. Rewrite the sentence to say what the run shows, or find "
             "out why the run changed.")
     print(f"checked: {sentence}{shown}")
-    return True
