@@ -1,5 +1,6 @@
 """The feature loss: zero for identical images, and its Gram term sees texture, not mean colour."""
 
+import pytest
 import torch
 
 from utils.feature_loss import FeatureLoss, blocks_before_pools, gram_matrix, vgg16_bn_features
@@ -37,3 +38,14 @@ def test_gram_term_responds_to_texture_with_the_same_mean_colour():
     grams = [v.item() for k, v in loss.metrics.items() if k.startswith("gram")]
     assert sum(grams) > 1e-3
     assert gram_matrix(stripes).shape == (1, 3, 3)
+
+
+def test_distances_equal_the_loss_of_each_output_with_the_target_seen_once():
+    loss = _loss()
+    torch.manual_seed(1)
+    target, outputs = torch.randn(2, 3, 32, 32), [torch.randn(2, 3, 32, 32) for _ in range(2)]
+    found = loss.distances([target.clone(), *outputs], target)
+    with torch.no_grad():
+        one_by_one = [loss(out, target).item() for out in outputs]
+    assert found[0] == 0 and found[1:] == pytest.approx(one_by_one, rel=1e-5)
+    assert found[1] != pytest.approx(found[2])  # each output is scored, not the first one twice

@@ -162,3 +162,29 @@ def test_held_out_photos_are_keyed_by_stem_split_by_photo_offline_and_random_on_
     real = superres.held_out_by_photo(files, "full", seed=1)
     assert set(real) == {f.stem for f in files} and 3 <= sum(real.values()) <= 20
     assert real == superres.held_out_by_photo(files, "full", seed=1)  # the seed decides
+
+
+def test_decoded_gives_fastai_s_pixels_once_and_rereads_a_rewritten_file(tmp_path):
+    import os
+
+    from fastai.vision.core import PILImage
+
+    path = _photos(tmp_path / "hr", n=1, size=16) / "p_0.jpg"
+    first = superres.decoded(path)
+    assert first.mode == "RGB"
+    assert np.array_equal(np.asarray(first), np.asarray(PILImage.create(path)))
+    assert np.array_equal(np.asarray(PILImage.create(first)), np.asarray(first))  # fastai takes it
+    first.putpixel((0, 0), (1, 2, 3))  # a caller's change does not reach the kept image
+    assert superres.decoded(path).getpixel((0, 0)) == PILImage.create(path).getpixel((0, 0))
+    Image.new("RGB", (16, 16), (0, 0, 255)).save(path, quality=100)
+    os.utime(path, ns=(1, 10**18))  # a new modification time, as a rewrite would give it
+    assert superres.decoded(path).getpixel((8, 8))[2] > 200, "a rewritten file is decoded again"
+
+
+def test_held_out_losses_average_over_items_and_take_the_input_for_none():
+    x, y = torch.zeros(3, 3, 4, 4), torch.ones(3, 3, 4, 4)
+    dl = [(x[:2], y[:2]), (x[2:], y[2:])]  # batches of 2 and 1: the mean is over the 3 items
+    plus_one = type("PlusOne", (torch.nn.Module,), {"forward": lambda self, t: t + 1})().train()
+    found = superres.held_out_losses(torch.nn.functional.mse_loss, dl,
+                                     {"input": None, "plus one": plus_one})
+    assert found == pytest.approx({"input": 1.0, "plus one": 0.0}) and plus_one.training

@@ -53,6 +53,22 @@ class FeatureLoss(nn.Module):
             setattr(self, name, value.detach())
         return sum(losses)
 
+    @torch.no_grad()
+    def distances(self, outputs: list[torch.Tensor], target: torch.Tensor) -> list[float]:
+        """`self(output, target)` for each of `outputs`, with the target's VGG features computed
+        once: for measuring several models' outputs against the same held-out images."""
+        out_feat = [f.clone() for f in self.features(target)]
+        found = []
+        for output in outputs:
+            in_feat = self.features(output)
+            total = F.l1_loss(output, target)
+            total += sum(F.l1_loss(f_in, f_out) * w
+                         for f_in, f_out, w in zip(in_feat, out_feat, self.wgts))
+            total += sum(F.l1_loss(gram_matrix(f_in), gram_matrix(f_out)) * w**2 * self.gram_wgt
+                         for f_in, f_out, w in zip(in_feat, out_feat, self.wgts))
+            found.append(float(total))
+        return found
+
     def remove(self):
         "Remove the hooks, so the VGG can be used (or freed) without them."
         for h in self.hooks:

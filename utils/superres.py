@@ -4,6 +4,7 @@ predicted, scored (PSNR / SSIM) and shown."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from pathlib import Path
@@ -111,6 +112,26 @@ class _CrappifyTo:
 
     def __call__(self, src: Path) -> None:
         _crappify_file(src, self.folder / src.name, self.size, self.seed, self.mode)
+
+
+# --- images decoded once ----------------------------------------------------------------------
+
+
+@functools.cache
+def _decode(path: str, mtime_ns: int) -> Image.Image:
+    img = Image.open(path)
+    img.load()
+    return img.convert("RGB")  # as fastai's PILImage.create opens it
+
+
+def decoded(path: Path | str) -> Image.Image:
+    """The RGB image at `path`, decoded from its file once per Python process and then kept (a
+    copy each call, so nothing downstream can change the kept one). For a DataBlock's `get_x` /
+    `get_y`: fastai's `PILImage.create` accepts an image as well as a path, and small images read
+    every epoch cost more to open and decode than to train on. A file rewritten since (a new
+    modification time) is decoded again."""
+    path = Path(path)
+    return _decode(str(path), path.stat().st_mtime_ns).copy()
 
 
 # --- a U-Net that starts from its input --------------------------------------------------------
@@ -230,6 +251,37 @@ def predict_images(model: nn.Module, dl) -> list[Image.Image]:
     finally:
         model.train(was_training)
     return images
+
+
+def held_out_losses(loss_func, dl, models: dict) -> dict[str, float]:
+    """For each named model, the mean of `loss_func(output, target)` over every item of `dl`, the
+    output being `model(x)` (in eval mode, without gradients) or, for a model given as None, the
+    input x itself (for the super-res loaders, bicubic upsampling). A loss with a
+    `distances(outputs, target)` method (`utils.feature_loss.FeatureLoss`) scores every model's
+    output of a batch in one call, so it runs its VGG on the target once. Each model's train/eval
+    mode is restored afterwards."""
+    modes = {name: m.training for name, m in models.items() if m is not None}
+    totals, count = dict.fromkeys(models, 0.0), 0
+    try:
+        for m in models.values():
+            if m is not None:
+                m.eval()
+        with torch.no_grad():
+            for xb, yb in dl:
+                xb, yb = xb.as_subclass(torch.Tensor), yb.as_subclass(torch.Tensor)
+                outs = [xb if m is None else m(xb).as_subclass(torch.Tensor)
+                        for m in models.values()]
+                if hasattr(loss_func, "distances"):
+                    losses = loss_func.distances(outs, yb)
+                else:
+                    losses = [float(loss_func(out, yb)) for out in outs]
+                for name, loss in zip(models, losses, strict=True):
+                    totals[name] += float(loss) * len(xb)
+                count += len(xb)
+    finally:
+        for name, training in modes.items():
+            models[name].train(training)
+    return {name: total / count for name, total in totals.items()}
 
 
 def inputs_and_targets(dl) -> tuple[list[Image.Image], list[Image.Image]]:
