@@ -36,14 +36,18 @@ RESULT: dict[str, str] = {
                       "{majority_class_accuracy:.3f})",
     "04_wgan_bedroom": "{swd_gap_closed:.0%} of the patch-distance gap closed in {epochs} epochs "
                        "at {image_size} px",
-    "05_superres_gan": "held-out PSNR: bicubic {bicubic_psnr:.2f}, MSE generator {mse_psnr:.2f}, "
-                       "GAN {gan_psnr:.2f} dB; patch distance to real photos {bicubic_swd:.3f}, "
-                       "{mse_swd:.3f}, {gan_swd:.3f}",
-    "06_superres_feature_loss": "held-out PSNR: bicubic {bicubic_psnr:.2f}, MSE {mse_psnr:.2f}, "
-                                "feature loss {feature_psnr:.2f} dB (random-weight VGG)",
-    "07_rnn_human_numbers": "accuracy: ours {ours_accuracy:.3f}, fastbook's regularised LSTM "
-                            "{lstm_regularised_accuracy:.3f}, course-v3's GRU "
-                            "{v3_gru_2_layers_accuracy:.3f}",
+    "05_superres_gan": "patch distance to real photos (lower looks more real): bicubic "
+                       "{bicubic_swd:.3f}, MSE generator {mse_swd:.3f}, GAN {gan_swd:.3f}; PSNR "
+                       "{bicubic_psnr:.2f}, {mse_psnr:.2f} and {gan_psnr:.2f} dB",
+    "06_superres_feature_loss": "feature distance under the same random-weight VGG: MSE model "
+                                "{mse_feature_distance:.3f}, feature-loss model "
+                                "{feature_feature_distance:.3f}; PSNR bicubic {bicubic_psnr:.2f}, "
+                                "MSE {mse_psnr:.2f}, feature loss {feature_psnr:.2f} dB",
+    "07_rnn_human_numbers": "ours {ours_accuracy_mean:.3f} on average over seeds "
+                            "({ours_accuracy_min:.3f} to {ours_accuracy_max:.3f}), designed on a "
+                            "split of the training data; "
+                            "fastbook's regularised LSTM {lstm_regularised_accuracy:.3f}, "
+                            "course-v3's GRU {v3_gru_2_layers_accuracy:.3f}",
 }
 
 
