@@ -40,6 +40,25 @@ RESNET_MNIST = {  # course-v3's MNIST notebook, on the full 60,000 training digi
         0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3)", COURSE_V3),
 }
 
+HE_2015 = "He et al. 2015, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
+LI_2018 = "Li et al. 2018, Visualizing the Loss Landscape of Neural Nets (arXiv:1712.09913)"
+
+# Papers that notebooks 01 and 01b quote in their prose (no metric of ours stands beside these)
+RESNET_PAPERS = {
+    "he_shallow_plain_layers": Published(
+        20, "plain CNN on CIFAR-10 whose training error stays below the deeper one's (Figure 1)",
+        HE_2015),
+    "he_deep_plain_layers": Published(
+        56, "plain CNN on CIFAR-10 that trains worse than the 20-layer one: degradation "
+        "(Figure 1)", HE_2015),
+    "li_shallow_noshort_layers": Published(
+        20, "ResNet-20 without skip connections on CIFAR-10: a smooth loss surface (Figure 5)",
+        LI_2018),
+    "li_deep_noshort_layers": Published(
+        56, "ResNet-56 without skip connections on CIFAR-10: a chaotic loss surface (Figure 5)",
+        LI_2018),
+}
+
 NOTEBOOKS: dict[str, NotebookReference] = {
     "01_resnet_mnist": NotebookReference(
         title="ResNet from scratch on MNIST",
