@@ -52,6 +52,25 @@ SRGAN_SET5 = {
                             "and an adversarial loss), Set5, 4x", LEDIG_2017),
 }
 
+HE_2015 = "He et al. 2015, Deep Residual Learning for Image Recognition (arXiv:1512.03385)"
+LI_2018 = "Li et al. 2018, Visualizing the Loss Landscape of Neural Nets (arXiv:1712.09913)"
+
+# Papers that notebooks 01 and 01b quote in their prose (no metric of ours stands beside these)
+RESNET_PAPERS = {
+    "he_shallow_plain_layers": Published(
+        20, "plain CNN on CIFAR-10 whose training error stays below the deeper one's (Figure 1)",
+        HE_2015),
+    "he_deep_plain_layers": Published(
+        56, "plain CNN on CIFAR-10 that trains worse than the 20-layer one: degradation "
+        "(Figure 1)", HE_2015),
+    "li_shallow_noshort_layers": Published(
+        20, "ResNet-20 without skip connections on CIFAR-10: a smooth loss surface (Figure 5)",
+        LI_2018),
+    "li_deep_noshort_layers": Published(
+        56, "ResNet-56 without skip connections on CIFAR-10: a chaotic loss surface (Figure 5)",
+        LI_2018),
+}
+
 NOTEBOOKS: dict[str, NotebookReference] = {
     "01_resnet_mnist": NotebookReference(
         title="ResNet from scratch on MNIST",
@@ -64,10 +83,11 @@ NOTEBOOKS: dict[str, NotebookReference] = {
     "01b_resnet_degradation": NotebookReference(
         title="Why skip connections work: degradation and loss landscapes",
         headline="plain_depth_gap",
-        # final training loss of the deep plain net minus the shallow plain one's: positive means
-        # the deeper plain net trains worse (degradation). smoke (tiny nets, two epochs) only needs
-        # the sign; cpu must show a clear gap (the shallow nets end near 0.01).
-        floors={"smoke": 0.05, "cpu": 0.03, "full": 0.0},
+        # final training loss of the deep plain net minus the shallow plain one's, the mean over
+        # the notebook's seeds (3 on cpu): positive means the deeper plain net trains worse
+        # (degradation). smoke (tiny nets, two epochs, one seed) only needs the sign; cpu must show
+        # a clear gap (the shallow nets end near 0.01; the three cpu seeds gave 0.34 to 1.16).
+        floors={"smoke": 0.05, "cpu": 0.1, "full": 0.0},
         # The lesson publishes no number for this; He et al. 2015 (Figure 1) show it on CIFAR-10.
         published={},
     ),
