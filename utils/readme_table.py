@@ -82,8 +82,13 @@ def render(results: dict) -> str:
              "| the lesson's numbers |", "|---|---|---|---|---|"]
     for e in entries:
         template = RESULT.get(e["name"])
-        measured = template.format(**e["metrics"]) if template and e["status"] == "ok" else (
-            e.get("error") or e["status"])
+        try:
+            measured = template.format(**e["metrics"]) if template and e["status"] == "ok" else (
+                e.get("error") or e["status"])
+        except KeyError as err:
+            raise KeyError(f"results.json's {e['name']} has no metric {err.args[0]!r}, which "
+                           f"utils/readme_table.RESULT shows: re-run it with `make notebooks`, "
+                           f"or name a metric it records") from None
         headline = e.get("headline", "-")
         value = e["metrics"].get(headline)
         head = f"{headline} {_fmt(value)}" if value is not None else "-"
