@@ -126,9 +126,9 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         floors={"smoke": 0.02, "cpu": 0.5, "full": 0.8},
         published={
             "train_minutes": Published(
-                114, "not comparable: a 2019 GPU on all 303,125 photos of fastai's LSUN "
-                "bedrooms sample at 64 px, bs 128, lr 2e-4, 30 epochs; ours is a CPU on drawn "
-                "scenes at 32 px (the lesson shows images, no metric)", COURSE_V3),
+                114, "a 2019 GPU on all 303,125 photos of fastai's LSUN bedrooms sample at "
+                "64 px, bs 128, lr 2e-4, 30 epochs (the lesson shows images, no metric)",
+                COURSE_V3),
         },
     ),
     "05_superres_gan": NotebookReference(
