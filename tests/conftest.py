@@ -54,8 +54,7 @@ class Suite:
         self.cache, self.out = root / "cache", root / "run"
         (self.out / "logs").mkdir(parents=True)
         self.env = {**BASE_ENV, data.CACHE_ENV: str(self.cache), RUN_DIR_ENV: str(self.out),
-                    ENV_VAR: "smoke", "OMP_NUM_THREADS": "1",
-                    "OMP_WAIT_POLICY": "PASSIVE"}
+                    ENV_VAR: "smoke", "OMP_NUM_THREADS": "1"}
         # Builds run in forked processes (torch is imported already), notebooks in papermill
         # subprocesses that threads wait for; each pool holds `jobs()` at most.
         self.builders = ProcessPoolExecutor(jobs(), get_context("fork"), os.environ.update,

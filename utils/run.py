@@ -106,10 +106,7 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
              "metrics": {}, "reference": {}, "error": None}
     metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
     metrics_file.unlink(missing_ok=True)
-    # PASSIVE: OpenMP threads that wait sleep instead of spinning, which costs nothing on an idle
-    # machine and keeps torch's threads from starving each other on a busy one (set it to override).
-    kernel_env = {ENV_VAR: preset, RUN_DIR_ENV: str(out_dir),
-                  "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"), **(env or {})}
+    kernel_env = {ENV_VAR: preset, RUN_DIR_ENV: str(out_dir), **(env or {})}
     env_before = {k: os.environ.get(k) for k in kernel_env}
     os.environ.update(kernel_env)  # the kernel inherits them
     start = time.perf_counter()

@@ -1,0 +1,36 @@
+"""Independent trainings spread over the CPU cores: one forked, single-threaded process per core."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import torch
+
+
+def parallel_workers(n_jobs: int) -> int:
+    """How many processes `map_on_cores` uses for `n_jobs` jobs: one per CPU core, and 1 (a plain
+    loop in this process) on a GPU or where processes cannot be forked (Windows)."""
+    if torch.cuda.is_available() or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(n_jobs, os.cpu_count() or 1))
+
+
+def map_on_cores(fn, jobs) -> list:
+    """`[fn(job) for job in jobs]`, with the jobs spread over one forked process per CPU core.
+
+    The lesson's small models (an MNIST CNN, a recurrent net with 64 hidden units) multiply
+    matrices too small to split well between threads, so two of them trained side by side, one
+    thread each, take about the time of one. Each worker uses one torch thread, so a job gives the
+    same numbers as in a one-thread loop. The workers are forked, so `fn` may be a function
+    defined in the notebook; its results come back pickled (numbers, and tensors such as a
+    `state_dict()`). Give the longest jobs first: they are handed out in order. On a GPU, or where
+    `fork` is missing, it is a plain loop in this process.
+    """
+    jobs = list(jobs)
+    workers = parallel_workers(len(jobs))
+    if workers < 2:
+        return [fn(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
+                                                   initargs=(1,)) as pool:
+        return pool.map(fn, jobs, chunksize=1)
