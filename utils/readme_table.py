@@ -36,8 +36,8 @@ RESULT: dict[str, str] = {
                       "{majority_class_accuracy:.3f})",
     "04_wgan_bedroom": "{swd_gap_closed:.0%} of the patch-distance gap closed in {epochs} epochs "
                        "at {image_size} px; momentum ablation over seeds, patch distance after "
-                       "{ablation_epochs} epochs: {swd_momentum0_mean:.2f} with momentum 0, "
-                       "{swd_momentum09_mean:.2f} with 0.9",
+                       "{ablation_epochs} epochs: {swd_momentum0_mean:.2f} without momentum, "
+                       "{swd_momentum09_mean:.2f} with Adam's default momentum",
     "05_superres_gan": "patch distance to real photos (lower looks more real): bicubic "
                        "{bicubic_swd:.3f}, MSE generator {mse_swd:.3f}, GAN {gan_swd:.3f}; PSNR "
                        "{bicubic_psnr:.2f}, {mse_psnr:.2f} and {gan_psnr:.2f} dB",
