@@ -188,3 +188,14 @@ def test_held_out_losses_average_over_items_and_take_the_input_for_none():
     found = superres.held_out_losses(torch.nn.functional.mse_loss, dl,
                                      {"input": None, "plus one": plus_one})
     assert found == pytest.approx({"input": 1.0, "plus one": 0.0}) and plus_one.training
+
+
+def test_decoded_keeps_only_small_images(tmp_path, monkeypatch):
+    small, big = tmp_path / "small.png", tmp_path / "big.png"
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(small)
+    Image.new("RGB", (40, 40), (4, 5, 6)).save(big)
+    monkeypatch.setattr(superres, "KEEP_MAX_PIXELS", 20 * 20)
+    monkeypatch.setattr(superres, "_kept", {})
+    assert superres.decoded(small).getpixel((0, 0)) == (1, 2, 3)
+    assert superres.decoded(big).getpixel((0, 0)) == (4, 5, 6)
+    assert [Path(p).name for p, _ in superres._kept] == ["small.png"]

@@ -4,7 +4,6 @@ predicted, scored (PSNR / SSIM) and shown."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 from pathlib import Path
@@ -117,11 +116,8 @@ class _CrappifyTo:
 # --- images decoded once ----------------------------------------------------------------------
 
 
-@functools.cache
-def _decode(path: str, mtime_ns: int) -> Image.Image:
-    img = Image.open(path)
-    img.load()
-    return img.convert("RGB")  # as fastai's PILImage.create opens it
+KEEP_MAX_PIXELS = 256 * 256  # the largest image kept decoded (the real pets of full are larger)
+_kept: dict[tuple[str, int], Image.Image] = {}  # (path, modification time) -> the decoded image
 
 
 def decoded(path: Path | str) -> Image.Image:
@@ -129,9 +125,17 @@ def decoded(path: Path | str) -> Image.Image:
     copy each call, so nothing downstream can change the kept one). For a DataBlock's `get_x` /
     `get_y`: fastai's `PILImage.create` accepts an image as well as a path, and small images read
     every epoch cost more to open and decode than to train on. A file rewritten since (a new
-    modification time) is decoded again."""
+    modification time) is decoded again; an image over KEEP_MAX_PIXELS (the lesson's photos on
+    `full`, thousands of them) is decoded every time instead of filling the memory."""
     path = Path(path)
-    return _decode(str(path), path.stat().st_mtime_ns).copy()
+    key = (str(path), path.stat().st_mtime_ns)
+    img = _kept.get(key)
+    if img is None:
+        with Image.open(path) as file:
+            img = file.convert("RGB")  # as fastai's PILImage.create opens it
+        if img.width * img.height <= KEEP_MAX_PIXELS:
+            _kept[key] = img
+    return img.copy()
 
 
 # --- a U-Net that starts from its input --------------------------------------------------------
