@@ -22,6 +22,7 @@ def test_rounding_of_a_printed_number_backs_the_prose(tmp_path):
     assert notebook(tmp_path, "accuracy 0.95", "accuracy 0.9576") == ["0.95"]
     assert notebook(tmp_path, "a gap of 2.4 times", "ratio 2.43") == []
     assert notebook(tmp_path, "22.4 dB against 25.1", "bicubic 24.22") == ["22.4", "25.1"]
+    assert notebook(tmp_path, "numbers in the 6,000s", "6,524") == ["6,000"]  # plural, still judged
 
 
 def test_code_reference_and_allowed_numbers_need_no_printing(tmp_path):

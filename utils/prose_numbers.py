@@ -30,7 +30,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
 }
 
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)(?![\w])")
+# a number, with its % sign, and an "s" that makes it plural ("the 9,000s"); not part of a word
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)s?(?![\w])")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>]+>|https?://\S+")
 _HEADING_NUMBER = re.compile(r"^#+\s*\d+b?\s*·", re.M)
 
@@ -63,7 +64,8 @@ def quoted(nb) -> list[Quoted]:
             continue
         text = _HEADING_NUMBER.sub("#", _LINK_TARGET.sub(" ", cell.source))
         for m in _NUMBER.finditer(text):
-            q = Quoted(m.group(0), i, text[max(0, m.start() - 40):m.end() + 40].replace("\n", " "))
+            q = Quoted(m.group(1) + m.group(2), i,
+                       text[max(0, m.start() - 40):m.end() + 40].replace("\n", " "))
             if "." not in q.text and not q.text.endswith("%") and (
                     q.value < 10 or (1950 <= q.value <= 2030 and "," not in q.text)):
                 continue  # single digits are counts; four-digit years cite papers
