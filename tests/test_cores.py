@@ -47,3 +47,11 @@ def test_one_job_runs_in_this_process():
     assert cores.parallel_workers(1) == 1
     [(_, pid, _)] = cores.map_on_cores(square_in_worker, [3])
     assert pid == os.getpid()
+
+
+def test_map_on_cores_takes_closures_and_jobs_that_cannot_be_pickled():
+    offset = 10
+    jobs = [lambda: 1, lambda: 2, lambda: 3]  # a lambda cannot be pickled
+    got = cores.map_on_cores(lambda make: make() + offset, jobs)
+    assert got == [11, 12, 13]
+    assert not cores._PENDING  # nothing left behind

@@ -1,6 +1,7 @@
 """The training watchers of utils.gan: side-effect-free generation, grids, quality, NaN guard."""
 
 import torch
+from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.optimizer import SGD
@@ -96,3 +97,23 @@ def test_an_empty_validation_set_is_skipped_without_warnings(recwarn):
     assert not [w for w in recwarn if "generator is empty" in str(w.message)]
     assert learn.model.training  # never switched to eval for a validation that did not happen
     assert len(learn.recorder.values[-1]) == 2  # train loss and the metric, on training batches
+
+
+def test_nan_guard_skips_a_copy_whose_weights_went_non_finite():
+    class PoisonAfterStep(Callback):  # runs before the guard copies the weights
+        order = -20
+
+        def after_step(self):
+            if self.iter == 2:
+                self.after_two = {k: v.clone() for k, v in self.learn.model.state_dict().items()}
+            if self.iter == 3:  # as an overflowing update would
+                with torch.no_grad():
+                    next(self.learn.model.parameters()).fill_(float("nan"))
+
+    learn = tiny_learner(torch.randn(64, 4), torch.rand(64, 3, 8, 8))
+    learn.dls.train.shuffle = False
+    guard, poison = gan.NaNGuard(), PoisonAfterStep()
+    learn.fit(1, cbs=[guard, poison])
+    assert guard.stopped_at == (0, 4)
+    restored = learn.model.state_dict()
+    assert all(torch.equal(restored[k], v) for k, v in poison.after_two.items())

@@ -16,6 +16,15 @@ def parallel_workers(n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
 
 
+_PENDING: dict[int, tuple] = {}  # call id -> (fn, jobs), inherited by that call's forked workers
+
+
+def _run_job(call_and_index: tuple[int, int]):
+    call, i = call_and_index
+    fn, jobs = _PENDING[call]
+    return fn(jobs[i])
+
+
 def map_on_cores(fn, jobs) -> list:
     """`[fn(job) for job in jobs]`, with the jobs spread over one forked process per CPU core.
 
@@ -23,7 +32,8 @@ def map_on_cores(fn, jobs) -> list:
     matrices too small to split well between threads, so two of them trained side by side, one
     thread each, take about the time of one. Each worker uses one torch thread, so a job gives the
     same numbers as in a one-thread loop. The workers are forked, so `fn` may be a function
-    defined in the notebook; its results come back pickled (numbers, and tensors such as a
+    defined in the notebook, a closure or a lambda, and the jobs may hold anything (learner makers,
+    DataLoaders): neither is pickled. The results come back pickled (numbers, and tensors such as a
     `state_dict()`). Give the longest jobs first: they are handed out in order. On a GPU, or where
     `fork` is missing, it is a plain loop in this process.
     """
@@ -31,6 +41,11 @@ def map_on_cores(fn, jobs) -> list:
     workers = parallel_workers(len(jobs))
     if workers < 2:
         return [fn(job) for job in jobs]
-    with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
-                                                   initargs=(1,)) as pool:
-        return pool.map(fn, jobs, chunksize=1)
+    call = id(jobs)
+    _PENDING[call] = (fn, jobs)  # set before the fork: each worker finds it in its copy
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=torch.set_num_threads,
+                                                       initargs=(1,)) as pool:
+            return pool.map(_run_job, [(call, i) for i in range(len(jobs))], chunksize=1)
+    finally:
+        del _PENDING[call]

@@ -9,7 +9,6 @@ The callbacks work with any fastai `Learner`: for a `GANLearner` they use its ge
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 
@@ -215,28 +214,42 @@ class SkipEmptyValidation(Callback):
 
 class NaNGuard(Callback):
     """Stop training at the first loss that is not finite, with a message saying where, and put
-    back the last weights that were all finite (saved after every good batch)."""
+    back the last weights that were all finite.
+
+    The weights are copied after every step into one of two buffers, taking turns (a copy into
+    memory already allocated costs little next to a step); a bad loss restores the newer of the
+    two copies whose values are all finite, else the weights at the start of the fit."""
 
     order = -10  # before the other callbacks see the bad batch
 
     def __init__(self):
         self.stopped_at: tuple[int, int] | None = None
-        self.good_state: dict | None = None
+        self.good_state: dict | None = None  # the weights at the start of the fit
+        self.snapshots: list[dict] = []  # the weights after the last two steps, oldest first
 
-    def _save(self):
-        if all(torch.isfinite(p).all() for p in self.learn.model.parameters()):
-            self.good_state = copy.deepcopy(self.learn.model.state_dict())
+    def _copy(self, into: dict | None = None) -> dict:
+        state = self.learn.model.state_dict()
+        if into is None:
+            return {k: v.detach().clone() for k, v in state.items()}
+        for k, v in state.items():
+            into[k].copy_(v)
+        return into
 
     def before_fit(self):
-        self.stopped_at = None
-        self._save()
+        self.stopped_at, self.snapshots = None, []
+        self.good_state = self._copy()
+
+    def _last_finite(self) -> dict:
+        for state in reversed(self.snapshots):
+            if all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
+                return state
+        return self.good_state
 
     def after_loss(self):
         if not self.training or torch.isfinite(self.learn.loss).all():
             return
         self.stopped_at = (self.epoch, self.iter)
-        if self.good_state is not None:
-            self.learn.model.load_state_dict(self.good_state)
+        self.learn.model.load_state_dict(self._last_finite())
         print(f"NaNGuard: the loss became {self.learn.loss.item()} at epoch {self.epoch}, "
               f"batch {self.iter}; training stopped before that batch's update, and the model "
               f"holds the last weights that were all finite. Look for bad inputs (NaN or inf in "
@@ -244,7 +257,8 @@ class NaNGuard(Callback):
         raise CancelFitException
 
     def after_step(self):
-        self._save()
+        recycled = self.snapshots.pop(0) if len(self.snapshots) == 2 else None
+        self.snapshots.append(self._copy(into=recycled))
 
 
 def plot_losses_and_quality(gen_losses, crit_losses, n_epochs: int, quality: list[tuple],
