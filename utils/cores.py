@@ -34,8 +34,11 @@ def map_on_cores(fn, jobs) -> list:
     same numbers as in a one-thread loop. The workers are forked, so `fn` may be a function
     defined in the notebook, a closure or a lambda, and the jobs may hold anything (learner makers,
     DataLoaders): neither is pickled. The results come back pickled (numbers, and tensors such as a
-    `state_dict()`). Give the longest jobs first: they are handed out in order. On a GPU, or where
-    `fork` is missing, it is a plain loop in this process.
+    `state_dict()`). A job must seed and then build whatever it draws random numbers from: fastai
+    DataLoaders draw their shuffling generator when they are made, so a job that reused the
+    notebook's DataLoaders would depend on which jobs its worker happened to run before it. Give
+    the longest jobs first: they are handed out in order. On a GPU, or where `fork` is missing,
+    it is a plain loop in this process.
     """
     jobs = list(jobs)
     workers = parallel_workers(len(jobs))
