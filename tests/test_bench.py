@@ -57,3 +57,16 @@ def test_the_report_shows_each_section_and_the_time_outside_the_cells():
 def test_a_bad_preset_gets_the_message_of_make_run():
     with pytest.raises(SystemExit, match="Unknown preset 'gpu'.*Valid presets: smoke, cpu, full"):
         bench.main(["--preset", "gpu", "--no-overhead"])
+
+
+def test_images_load_in_the_layout_of_fastai_batches(tmp_path):
+    from PIL import Image
+
+    files = []
+    for i in range(2):
+        files.append(tmp_path / f"{i}.png")
+        Image.new("RGB", (6, 4), (10 * i, 20, 30)).save(files[-1])
+    x = bench.load_images(files)
+    assert x.shape == (2, 3, 4, 6) and x.is_contiguous()  # not a channels-last view
+    assert x[1, 0, 0, 0].item() == pytest.approx(10 / 255)
+    assert x[0, 2, 3, 5].item() == pytest.approx(30 / 255)

@@ -7,8 +7,10 @@ each section's wall time (the code cells under one `## ` heading) is read from p
 every cell. Then the MNIST ResNet of notebook 01 and the U-Net of notebook 03 train for a few
 epochs twice from the same initial weights, on the same data tensors with the same optimizer
 (Adam, constant learning rate): with fastai's `Learner.fit` fed by fastai `DataLoaders` over the
-tensors, and with a plain PyTorch loop that slices the tensors; the ratio of their times per epoch
-is fastai's overhead. Figures go to `bench.md` and `bench.json` in the run folder, and are printed.
+tensors, and with a plain PyTorch loop that slices the tensors. The two take turns, one epoch
+each, so that a machine whose speed drifts moves both alike; the ratio of their median times per
+epoch is fastai's overhead. Figures go to `bench.md` and `bench.json` in the run folder, and are
+printed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import functools
 import json
 import platform
 import re
+import statistics
 import sys
 import time
 import warnings
@@ -91,8 +94,8 @@ def plain_epoch(model, opt, loss_func, x, y, xv, yv, bs: int) -> float:
 
 
 def fit_vs_loop(make_model, tensors, bs: int, lr: float, epochs: int, loss_func) -> dict:
-    """Seconds per epoch of fastai's fit and of the plain loop, same initial weights and data,
-    each after one untimed warm-up epoch."""
+    """Seconds per epoch of fastai's fit and of the plain loop, same initial weights and data:
+    after one untimed warm-up epoch each, `epochs` epochs of each, taking turns; the median."""
     import fastai.callback.progress  # noqa: F401  (Learner.no_bar)
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
@@ -109,22 +112,23 @@ def fit_vs_loop(make_model, tensors, bs: int, lr: float, epochs: int, loss_func)
     learn = Learner(dls, copy.deepcopy(initial), loss_func=loss_func,
                     metrics=functools.partial(accuracy, axis=1),  # classes on dim 1, as below
                     opt_func=lambda params, lr: OptimWrapper(params, torch.optim.Adam, lr=lr))
-    with learn.no_bar(), learn.no_logging():
-        learn.fit(1, lr)
-        start = time.perf_counter()
-        learn.fit(epochs, lr)
-        sync(x.device)
-        fastai_s = (time.perf_counter() - start) / epochs
-    fastai_acc = float(learn.recorder.values[-1][-1])
-
     model = copy.deepcopy(initial)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    plain_epoch(model, opt, loss_func, x, y, xv, yv, bs)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        plain_acc = plain_epoch(model, opt, loss_func, x, y, xv, yv, bs)
-    sync(x.device)
-    plain_s = (time.perf_counter() - start) / epochs
+    fastai_times, plain_times = [], []
+    with learn.no_bar(), learn.no_logging():
+        learn.fit(1, lr)  # warm-up epochs, untimed
+        plain_epoch(model, opt, loss_func, x, y, xv, yv, bs)
+        for _ in range(epochs):  # taking turns, so a machine that speeds up or slows down
+            start = time.perf_counter()  # moves both alike
+            learn.fit(1, lr)  # a constant rate: each fit(1) goes on from the last
+            sync(x.device)
+            fastai_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            plain_acc = plain_epoch(model, opt, loss_func, x, y, xv, yv, bs)
+            sync(x.device)
+            plain_times.append(time.perf_counter() - start)
+    fastai_acc = float(learn.recorder.values[-1][-1])
+    fastai_s, plain_s = statistics.median(fastai_times), statistics.median(plain_times)
     return {"train_items": len(x), "valid_items": len(xv), "batch_size": bs, "epochs": epochs,
             "fastai_s_per_epoch": round(fastai_s, 3), "plain_s_per_epoch": round(plain_s, 3),
             "ratio": round(fastai_s / plain_s, 2), "fastai_accuracy": round(fastai_acc, 4),
@@ -137,7 +141,9 @@ def sync(device) -> None:
 
 
 def load_images(files: list[Path], size=None, mode: str = "RGB") -> torch.Tensor:
-    """Decode image files into one float tensor (N, C, H, W) in [0, 1]."""
+    """Decode image files into one float tensor (N, C, H, W) in [0, 1], contiguous in that order:
+    the layout fastai's collated batches have (a permuted, channels-last tensor would hand the
+    plain loop slices whose convolutions run faster on a CPU, and so an unfair comparison)."""
     import numpy as np
     from PIL import Image
 
@@ -148,7 +154,7 @@ def load_images(files: list[Path], size=None, mode: str = "RGB") -> torch.Tensor
             img = img.resize(size[::-1], Image.NEAREST if mode in ("L", "P") else Image.BILINEAR)
         arrays.append(np.asarray(img, dtype=np.float32) / 255)
     stack = torch.from_numpy(np.stack(arrays))
-    return stack.unsqueeze(1) if stack.ndim == 3 else stack.permute(0, 3, 1, 2)
+    return stack.unsqueeze(1) if stack.ndim == 3 else stack.permute(0, 3, 1, 2).contiguous()
 
 
 def mnist_tensors(device) -> tuple:
@@ -219,7 +225,9 @@ def report(preset: str, created: str, notebooks: list[dict], ratios: dict | None
     if ratios:
         lines += ["## fastai `fit` against a plain PyTorch loop", "",
                   "Same model and initial weights, same tensors, Adam at a constant learning "
-                  "rate; seconds per epoch (training and validation) after a warm-up epoch.", "",
+                  "rate; seconds per epoch (training and validation). After a warm-up epoch "
+                  "of each, the two take turns for `epochs` epochs each; the median epoch of "
+                  "each is shown.", "",
                   "| model | items (train / valid) | batch | epochs | fastai s/epoch | "
                   "plain s/epoch | ratio | accuracy (fastai / plain) |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -238,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", default="auto", help=f"one of {', '.join(PRESETS)} or auto")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="time these notebooks per section (`all`: every notebook)")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per model (default 3)")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="timed epochs of each loop per model, taken in turns (default 5)")
     parser.add_argument("--no-overhead", action="store_true", help="skip fastai vs the plain loop")
     parser.add_argument("--out", type=Path, help="run folder (default runs/bench-<preset>-<time>)")
     args = parser.parse_args(argv)
