@@ -95,7 +95,9 @@ def plain_epoch(model, opt, loss_func, x, y, xv, yv, bs: int) -> float:
 
 def fit_vs_loop(make_model, tensors, bs: int, lr: float, epochs: int, loss_func) -> dict:
     """Seconds per epoch of fastai's fit and of the plain loop, same initial weights and data:
-    after one untimed warm-up epoch each, `epochs` epochs of each, taking turns; the median."""
+    after one untimed warm-up epoch each, `epochs` epochs of each, taking turns; the median.
+    Each fastai epoch is a `fit(1)` of its own, so it also pays fastai's set-up of a fit (the
+    callbacks' before_fit and after_fit): a small bias against fastai."""
     import fastai.callback.progress  # noqa: F401  (Learner.no_bar)
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
@@ -227,7 +229,8 @@ def report(preset: str, created: str, notebooks: list[dict], ratios: dict | None
                   "Same model and initial weights, same tensors, Adam at a constant learning "
                   "rate; seconds per epoch (training and validation). After a warm-up epoch "
                   "of each, the two take turns for `epochs` epochs each; the median epoch of "
-                  "each is shown.", "",
+                  "each is shown. Each fastai epoch is a `fit(1)`, set-up of the fit included.",
+                  "",
                   "| model | items (train / valid) | batch | epochs | fastai s/epoch | "
                   "plain s/epoch | ratio | accuracy (fastai / plain) |",
                   "|---|---|---|---|---|---|---|---|"]

@@ -37,8 +37,12 @@ def map_on_cores(fn, jobs) -> list:
     `state_dict()`). A job must seed and then build whatever it draws random numbers from: fastai
     DataLoaders draw their shuffling generator when they are made, so a job that reused the
     notebook's DataLoaders would depend on which jobs its worker happened to run before it. Give
-    the longest jobs first: they are handed out in order. On a GPU, or where `fork` is missing,
-    it is a plain loop in this process.
+    the longest jobs first: they are handed out in order.
+
+    On a GPU (even for jobs that stay on the CPU), where `fork` is missing, or for a single job or
+    a single core, it is a plain loop in this process: the jobs then run with this process's
+    thread count (so their last digits can differ from a forked run's), and the results are the
+    live objects, not pickled copies.
     """
     jobs = list(jobs)
     workers = parallel_workers(len(jobs))

@@ -214,11 +214,12 @@ class SkipEmptyValidation(Callback):
 
 class NaNGuard(Callback):
     """Stop training at the first loss that is not finite, with a message saying where, and put
-    back the last weights that were all finite.
+    back recent weights that are all finite.
 
     The weights are copied after every step into one of two buffers, taking turns (a copy into
     memory already allocated costs little next to a step); a bad loss restores the newer of the
-    two copies whose values are all finite, else the weights at the start of the fit."""
+    two copies whose values are all finite, else the weights at the start of the fit. Only the
+    weights are restored: the optimiser keeps its state."""
 
     order = -10  # before the other callbacks see the bad batch
 
