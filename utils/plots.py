@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import PathCollection
 
 from .results import run_dir
 
@@ -16,14 +18,47 @@ def keep_figure(notebook: str, name: str, fig=None) -> None:
     folder) it does nothing, so notebooks can call it unconditionally. The figures that
     `utils.run.GALLERY` names are published to results/gallery/ by a `cpu` run, for the README.
     """
+    fig = fig or plt.gcf()
+    check_not_empty(fig, f"{notebook}-{name}")
     folder = run_dir()
     if folder is None:
         return
-    fig = fig or plt.gcf()
     path = folder / "figures" / f"{notebook}-{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
 
+class EmptyFigure(ValueError):
+    """A figure with a panel that draws nothing: a plot of empty or all-NaN data."""
+
+
+def shows_data(ax) -> bool:
+    """True when `ax` draws something a reader can see: an image, a line with a finite point, a
+    scatter or mesh with points, a bar or other patch, or text. (`Axes.has_data()` also counts a
+    line with no points, as `ax.plot([], [])` makes.)"""
+    if any(np.size(im.get_array()) for im in ax.images):
+        return True
+    if any(np.isfinite(line.get_xydata()).all(axis=1).any() for line in ax.lines):
+        return True
+    for c in ax.collections:
+        if np.isfinite(np.asarray(c.get_offsets(), dtype=float)).all(axis=-1).any():
+            return True  # a scatter's points
+        if not isinstance(c, PathCollection) and any(len(p.vertices) for p in c.get_paths()):
+            return True  # lines, polygons, meshes (a scatter's path is only its marker)
+    return bool(ax.patches or ax.texts or ax.tables or ax.artists)
+
+
+def check_not_empty(fig, label: str) -> None:
+    """Raise EmptyFigure, naming `label` and the panel, when a visible panel of `fig` (one whose
+    axes are drawn) shows no data; panels switched off with `ax.axis("off")` may stay blank."""
+    if not fig.axes:
+        raise EmptyFigure(f"Figure {label!r} has no panels: draw into it before keeping it.")
+    for i, ax in enumerate(fig.axes):
+        if ax.get_visible() and ax.axison and not shows_data(ax):
+            title = ax.get_title() or ax.get_ylabel() or f"panel {i + 1} of {len(fig.axes)}"
+            raise EmptyFigure(
+                f"Figure {label!r}: the panel {title!r} shows no data (its lines, images and "
+                "points are empty or all NaN). Check what the cell plots: an empty list, a "
+                "history that was not recorded, or a filter that kept nothing.")
 
 
 JPEG_QUALITY = 85  # photographs shown in a notebook: a fraction of their PNG size, no visible loss
