@@ -15,12 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import data, run
-from utils.presets import ENV_VAR
-from utils.results import RUN_DIR_ENV
+from utils import data, env, run
 
 STANDINS = (data.mnist, data.camvid, data.lsun_bedrooms, data.pets, data.human_numbers)
-JOBS_ENV = "LESSON7_TEST_JOBS"  # notebooks executed at once (default 2: one kernel per core)
 BASE_ENV = dict(os.environ)  # before any test monkeypatches it: what the background jobs inherit
 
 
@@ -40,9 +37,9 @@ class NotebookFailed(RuntimeError):
 
 
 def jobs() -> int:
-    value = os.environ.get(JOBS_ENV, "2")
+    value = os.environ.get(env.TEST_JOBS, "2")
     if not value.isdigit() or int(value) < 1:
-        raise pytest.UsageError(f"{JOBS_ENV}={value!r}: give a whole number of jobs, 1 or more")
+        raise pytest.UsageError(f"{env.TEST_JOBS}={value!r}: give a whole number, 1 or more")
     return int(value)
 
 
@@ -53,12 +50,12 @@ class Suite:
     def __init__(self, root: Path):
         self.cache, self.out = root / "cache", root / "run"
         (self.out / "logs").mkdir(parents=True)
-        self.env = {**BASE_ENV, data.CACHE_ENV: str(self.cache), RUN_DIR_ENV: str(self.out),
-                    ENV_VAR: "smoke", "OMP_NUM_THREADS": "1"}
+        self.env = {**BASE_ENV, env.CACHE: str(self.cache), env.RUN_DIR: str(self.out),
+                    env.PRESET: "smoke", "OMP_NUM_THREADS": "1"}
         # Builds run in forked processes (torch is imported already), notebooks in papermill
         # subprocesses that threads wait for; each pool holds `jobs()` at most.
         self.builders = ProcessPoolExecutor(jobs(), get_context("fork"), os.environ.update,
-                                            ({data.CACHE_ENV: str(self.cache)},))
+                                            ({env.CACHE: str(self.cache)},))
         self.pool = ThreadPoolExecutor(jobs(), thread_name_prefix="smoke")
         self.builds: dict[str, Future] = {}
         self.runs: dict[Path, Future] = {}

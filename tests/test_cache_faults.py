@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from utils import data
+from utils import data, env
 
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
-    monkeypatch.setenv(data.CACHE_ENV, str(folder))
+    monkeypatch.setenv(env.CACHE, str(folder))
     return folder
 
 
@@ -40,7 +40,7 @@ def slow_dataset(version=1, log: Path | None = None, pause=0.2):
 
 
 def _build(cache_folder, log, barrier, results):
-    os.environ[data.CACHE_ENV] = str(cache_folder)
+    os.environ[env.CACHE] = str(cache_folder)
     barrier.wait(timeout=30)
     try:
         root = data.offline_root(slow_dataset(log=log), verbose=False)
@@ -50,7 +50,7 @@ def _build(cache_folder, log, barrier, results):
 
 
 def _rebuild_versions(cache_folder, versions):
-    os.environ[data.CACHE_ENV] = str(cache_folder)
+    os.environ[env.CACHE] = str(cache_folder)
     for version in range(2, versions + 2):  # each new version replaces the copy
         data.offline_root(slow_dataset(version=version, pause=0), verbose=False)
 
@@ -169,20 +169,20 @@ def test_a_read_only_cache_serves_a_good_copy_and_explains_a_missing_one(cache, 
     other = data.Dataset("other", "Other", "MNIST", ds.build, "x")
     with pytest.raises(data.CacheError) as err:
         data.offline_root(other, verbose=False)
-    for part in (data.CACHE_ENV, str(cache), "Read-only", "writable folder"):
+    for part in (env.CACHE, str(cache), "Read-only", "writable folder"):
         assert part in str(err.value)
 
 
 def test_a_cache_variable_that_names_a_file_is_explained(tmp_path, monkeypatch):
     not_a_folder = tmp_path / "cache.txt"
     not_a_folder.write_text("a file")
-    monkeypatch.setenv(data.CACHE_ENV, str(not_a_folder))
-    with pytest.raises(data.CacheError, match=f"cache folder {not_a_folder}.*{data.CACHE_ENV}"):
+    monkeypatch.setenv(env.CACHE, str(not_a_folder))
+    with pytest.raises(data.CacheError, match=f"cache folder {not_a_folder}.*{env.CACHE}"):
         data.offline_root(slow_dataset(pause=0), verbose=False)
 
 
 def test_a_relative_cache_variable_is_relative_to_the_repository(monkeypatch):
-    monkeypatch.setenv(data.CACHE_ENV, "some-cache")
+    monkeypatch.setenv(env.CACHE, "some-cache")
     monkeypatch.chdir(data.ROOT / "notebooks")  # the working folder of a notebook's kernel
     assert data.cache_dir() == data.ROOT / "some-cache"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils import data
+from utils import data, env
 from utils.segmentation import CAMVID_COLOURS, check_folder
 from utils.standins import camvid
 
@@ -79,7 +79,7 @@ def test_colour_alone_does_not_give_the_class(tmp_path):
 
 
 def test_data_layer_builds_camvid_into_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(env.CACHE, str(tmp_path))
     monkeypatch.setattr(data, "CAMVID", data.Dataset(
         name="camvid", title="CamVid", url_attr="CAMVID",
         build=lambda dest: camvid.build(dest, **SMALL), offline_description="small"))

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from utils import data
+from utils import data, env
 
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
-    monkeypatch.setenv(data.CACHE_ENV, str(folder))
+    monkeypatch.setenv(env.CACHE, str(folder))
     return folder
 
 
@@ -178,11 +178,11 @@ def test_pretty_path_hides_the_home_folder():
 
 
 def test_lesson7_source_decides_what_auto_means(monkeypatch):
-    monkeypatch.setenv(data.SOURCE_ENV, "offline")
+    monkeypatch.setenv(env.SOURCE, "offline")
     assert data.resolve_source("auto", "full") == "offline"
     assert data.resolve_source("fastai", "full") == "fastai"  # an explicit source wins
-    monkeypatch.setenv(data.SOURCE_ENV, "")
+    monkeypatch.setenv(env.SOURCE, "")
     assert data.resolve_source("auto", "full") == "fastai"
-    monkeypatch.setenv(data.SOURCE_ENV, "web")
+    monkeypatch.setenv(env.SOURCE, "web")
     with pytest.raises(ValueError, match="LESSON7_SOURCE='web'"):
         data.resolve_source("auto", "cpu")

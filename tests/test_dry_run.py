@@ -9,7 +9,7 @@ from fastai.torch_core import TensorBase
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from utils import dry_run, presets, results, run
+from utils import dry_run, env, presets, results, run
 
 
 class CountBatches:
@@ -79,7 +79,7 @@ def test_evaluation_is_cut_but_the_learning_rate_finder_is_not(dry):
 
 
 def test_without_the_dry_run_nothing_is_cut(monkeypatch):
-    monkeypatch.delenv(dry_run.ENV_VAR, raising=False)
+    monkeypatch.delenv(env.DRY_RUN, raising=False)
     assert not dry_run.start_dry_run(False)
     learn, count = tiny_learner(), CountBatches()
     learn.fit(2, 1e-3, cbs=count.callback())
@@ -87,21 +87,17 @@ def test_without_the_dry_run_nothing_is_cut(monkeypatch):
 
 
 def test_the_switch_comes_from_the_parameter_or_the_environment(monkeypatch):
-    monkeypatch.delenv(dry_run.ENV_VAR, raising=False)
+    monkeypatch.delenv(env.DRY_RUN, raising=False)
     assert dry_run.requested(True) and not dry_run.requested(False)
-    monkeypatch.setenv(dry_run.ENV_VAR, "1")
+    monkeypatch.setenv(env.DRY_RUN, "1")
     assert dry_run.requested(False)
-    monkeypatch.setenv(dry_run.ENV_VAR, "0")
+    monkeypatch.setenv(env.DRY_RUN, "0")
     assert not dry_run.requested(False)
-    monkeypatch.setenv(dry_run.ENV_VAR, "maybe")
+    monkeypatch.setenv(env.DRY_RUN, "maybe")
     with pytest.raises(ValueError, match="LESSON7_DRY_RUN='maybe'"):
         dry_run.requested(False)
     with pytest.raises(ValueError, match="dry_run must be True or False"):
         dry_run.requested("yes")
-
-
-def test_the_dry_run_env_var_is_the_one_the_runner_sets():
-    assert run.DRY_RUN_ENV == dry_run.ENV_VAR
 
 
 SETTINGS = {  #      smoke   cpu    full

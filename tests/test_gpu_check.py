@@ -2,7 +2,7 @@
 
 import torch
 
-from utils import gpu_check, run
+from utils import env, gpu_check
 
 
 def test_without_a_gpu_it_says_so_and_exits(monkeypatch, capsys):
@@ -29,5 +29,5 @@ def test_the_report_lists_each_notebook_and_run_with_time_and_memory():
 def test_its_full_pass_is_the_dry_run_on_the_stand_ins():
     (_, smoke, smoke_env), (_, full, full_env) = gpu_check.PASSES
     assert (smoke, full) == ("smoke", "full")
-    assert smoke_env[run.DRY_RUN_ENV] == "0" and full_env[run.DRY_RUN_ENV] == "1"
-    assert full_env[gpu_check.SOURCE_ENV] == "offline"
+    assert smoke_env[env.DRY_RUN] == "0" and full_env[env.DRY_RUN] == "1"
+    assert full_env[env.SOURCE] == "offline"

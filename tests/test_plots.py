@@ -7,8 +7,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils import plots  # noqa: E402
-from utils.results import RUN_DIR_ENV  # noqa: E402
+from utils import (
+    env,  # noqa: E402
+    plots,  # noqa: E402
+)
 
 
 @pytest.mark.parametrize("draw", [
@@ -18,7 +20,7 @@ from utils.results import RUN_DIR_ENV  # noqa: E402
     lambda ax: None,
 ])
 def test_keep_figure_refuses_a_panel_without_data(draw, tmp_path, monkeypatch):
-    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(env.RUN_DIR, str(tmp_path))
     fig, (full, empty) = plt.subplots(1, 2)
     full.plot([1, 2, 3])
     empty.set_title("validation loss")
@@ -30,7 +32,7 @@ def test_keep_figure_refuses_a_panel_without_data(draw, tmp_path, monkeypatch):
 
 
 def test_keep_figure_refuses_in_jupyterlab_too(monkeypatch):
-    monkeypatch.delenv(RUN_DIR_ENV, raising=False)
+    monkeypatch.delenv(env.RUN_DIR, raising=False)
     fig, ax = plt.subplots()
     ax.plot([], [])
     with pytest.raises(plots.EmptyFigure):
@@ -46,7 +48,7 @@ def test_keep_figure_refuses_in_jupyterlab_too(monkeypatch):
     lambda ax: ax.text(0.5, 0.5, "a diagram label"),
 ])
 def test_keep_figure_keeps_what_draws_and_blank_switched_off_panels(draw, tmp_path, monkeypatch):
-    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(env.RUN_DIR, str(tmp_path))
     fig, (ax, unused) = plt.subplots(1, 2)
     draw(ax)
     unused.axis("off")  # the spare slot of a grid of images

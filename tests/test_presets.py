@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from utils import presets
+from utils import env, presets
 
 
 @pytest.fixture
 def no_env(monkeypatch):
-    monkeypatch.delenv(presets.ENV_VAR, raising=False)
+    monkeypatch.delenv(env.PRESET, raising=False)
 
 
 def test_explicit_presets_resolve_to_themselves(no_env):
@@ -26,7 +26,7 @@ def test_auto_follows_the_gpu_without_the_environment_variable(no_env, monkeypat
 
 def test_auto_follows_the_environment_variable(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setenv(presets.ENV_VAR, "smoke")
+    monkeypatch.setenv(env.PRESET, "smoke")
     assert presets.resolve_preset("auto") == "smoke"
     assert "from LESSON7_PRESET" in presets.explain_preset("auto")
     # an explicit parameter beats the environment
@@ -41,7 +41,7 @@ def test_unknown_preset_lists_the_valid_ones(no_env):
 
 
 def test_unknown_preset_in_the_environment_names_the_variable(monkeypatch):
-    monkeypatch.setenv(presets.ENV_VAR, "gpu")
+    monkeypatch.setenv(env.PRESET, "gpu")
     with pytest.raises(ValueError, match="LESSON7_PRESET"):
         presets.resolve_preset("auto")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils import reference, results
+from utils import env, reference, results
 
 
 def test_every_reference_entry_is_complete():
@@ -18,7 +18,7 @@ def test_every_reference_entry_is_complete():
 
 
 def test_record_prints_ours_beside_the_lesson(capsys, monkeypatch):
-    monkeypatch.delenv(results.RUN_DIR_ENV, raising=False)
+    monkeypatch.delenv(env.RUN_DIR, raising=False)
     record = results.record_results("01_resnet_mnist", "cpu", {
         "resnet_accuracy": torch.tensor(0.987), "plain_params": np.int64(12126)})
     out = capsys.readouterr().out
@@ -35,7 +35,7 @@ def test_below_the_floor_is_said_plainly(capsys):
 
 
 def test_record_lands_in_the_run_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(results.RUN_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(env.RUN_DIR, str(tmp_path))
     results.record_results("01_resnet_mnist", "smoke", {"resnet_accuracy": 0.6})
     saved = json.loads((tmp_path / "metrics" / "01_resnet_mnist.json").read_text())
     assert saved["metrics"] == {"resnet_accuracy": 0.6} and saved["preset"] == "smoke"
@@ -43,7 +43,7 @@ def test_record_lands_in_the_run_folder(tmp_path, monkeypatch):
 
 
 def test_a_notebook_without_reference_still_records(tmp_path, monkeypatch):
-    monkeypatch.setenv(results.RUN_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(env.RUN_DIR, str(tmp_path))
     record = results.record_results("scratch", "smoke", {"loss": 0.5})
     assert record["reference"] == {} and "headline" not in record
 

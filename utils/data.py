@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from . import env
 from .presets import resolve_preset
 from .standins import camvid as camvid_standin
 from .standins import human_numbers as human_numbers_standin
@@ -36,8 +37,6 @@ try:
 except ImportError:  # Windows: no locking between processes
     fcntl = None
 
-CACHE_ENV = "LESSON7_CACHE"
-SOURCE_ENV = "LESSON7_SOURCE"  # what source="auto" means when set: `make check-full` sets offline
 SOURCES = ("auto", "fastai", "offline")
 MANIFEST = ".lesson7-manifest.json"
 
@@ -120,7 +119,7 @@ def cache_dir() -> Path:
     """Where offline stand-ins live: $LESSON7_CACHE (relative to the repository's root when it is
     relative, so notebooks, whose working folder is notebooks/, and the runner agree), else
     ~/.cache/lesson7."""
-    value = os.environ.get(CACHE_ENV)
+    value = os.environ.get(env.CACHE)
     path = Path(value).expanduser() if value else Path.home() / ".cache" / "lesson7"
     return path if path.is_absolute() else ROOT / path
 
@@ -141,9 +140,9 @@ def resolve_source(source: str, preset: str = "auto") -> str:
         raise ValueError(f"Unknown data source {source!r}. Valid sources: {', '.join(SOURCES)}.")
     if source != "auto":
         return source
-    from_env = os.environ.get(SOURCE_ENV, "").strip().lower()
+    from_env = os.environ.get(env.SOURCE, "").strip().lower()
     if from_env not in ("", *SOURCES):
-        raise ValueError(f"{SOURCE_ENV}={from_env!r} is not a data source. "
+        raise ValueError(f"{env.SOURCE}={from_env!r} is not a data source. "
                          f"Valid sources: {', '.join(SOURCES)}.")
     if from_env in ("fastai", "offline"):
         return from_env
@@ -345,8 +344,8 @@ def _cache_error(dest: Path, action: str, err: OSError, needs: int | None = None
     if needs is not None:
         what += f" The build needs {'about' if exact else 'more than'} {_size(needs)} free there."
     return CacheError(
-        err.errno, f"{what} Set {CACHE_ENV} to a writable folder with enough space (it is "
-        f"{os.environ.get(CACHE_ENV) or 'not set, so ~/.cache/lesson7 is used'}), or fix the "
+        err.errno, f"{what} Set {env.CACHE} to a writable folder with enough space (it is "
+        f"{os.environ.get(env.CACHE) or 'not set, so ~/.cache/lesson7 is used'}), or fix the "
         f"folder's permissions. Stand-ins in it can be deleted at any time: they are rebuilt.")
 
 

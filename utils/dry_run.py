@@ -17,7 +17,8 @@ from fastai.torch_core import find_bs
 from fastai.torch_core import nested_reorder as _nested_reorder
 from fastcore.xtras import is_listy
 
-ENV_VAR = "LESSON7_DRY_RUN"  # set to 1 by `python -m utils.run --dry-run` (and `make check-full`)
+from . import env
+
 TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
 VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`, and at least...
 CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU keeps the preset's)
@@ -28,9 +29,9 @@ def requested(dry_run: bool = False) -> bool:
     """True when the notebook's `dry_run` parameter is set or LESSON7_DRY_RUN is 1/true/yes."""
     if not isinstance(dry_run, bool):
         raise ValueError(f"dry_run must be True or False, got {dry_run!r}.")
-    from_env = os.environ.get(ENV_VAR, "").strip().lower()
+    from_env = os.environ.get(env.DRY_RUN, "").strip().lower()
     if from_env not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise ValueError(f"{ENV_VAR}={from_env!r}: use 1 (dry run) or 0 (a real run).")
+        raise ValueError(f"{env.DRY_RUN}={from_env!r}: use 1 (dry run) or 0 (a real run).")
     return dry_run or from_env in ("1", "true", "yes")
 
 

@@ -1,4 +1,4 @@
-"""The environment variables this project reads, named once (imports nothing, so tools can use it)."""
+"""The environment variables this project reads, named once (imports nothing)."""
 
 PRESET = "LESSON7_PRESET"  # smoke, cpu, full or auto: the preset a notebook's "auto" resolves to
 CACHE = "LESSON7_CACHE"  # where the offline stand-ins are built (default ~/.cache/lesson7)

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import torch
 
-from . import run
-from .data import SOURCE_ENV
+from . import env, run
 
 REPORTS = run.ROOT / "results" / "gpu"
 PASSES = (  # (label, preset, extra environment of the kernel)
-    ("smoke", "smoke", {run.DRY_RUN_ENV: "0"}),
-    ("full dry run", "full", {run.DRY_RUN_ENV: "1", SOURCE_ENV: "offline"}),
+    ("smoke", "smoke", {env.DRY_RUN: "0"}),
+    ("full dry run", "full", {env.DRY_RUN: "1", env.SOURCE: "offline"}),
 )
 
 
@@ -69,12 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     out = (args.out or run.ROOT / "runs" / f"gpu-check-{datetime.now():%Y%m%d-%H%M%S}").resolve()
     kernel = run.kernel_name()
     rows = []
-    for label, preset, env in PASSES:
+    for label, preset, pass_env in PASSES:
         folder = out / preset
         folder.mkdir(parents=True, exist_ok=True)
         for notebook in notebooks:
             print(f"[{label}] {notebook.stem} ...", flush=True)
-            entry = run.run_notebook(notebook, folder, preset, kernel, env)
+            entry = run.run_notebook(notebook, folder, preset, kernel, pass_env)
             rows.append((label, entry))
             print(f"    {entry['status']} in {entry['seconds']:.0f} s, peak GPU memory "
                   f"{entry.get('peak_gpu_mb')} MiB" + (f"\n    {entry['error']}"

@@ -9,8 +9,9 @@ import random
 import numpy as np
 import torch
 
+from . import env
+
 PRESETS = ("smoke", "cpu", "full")
-ENV_VAR = "LESSON7_PRESET"
 
 DESCRIPTIONS = {
     "smoke": "seconds per notebook, tiny data, for the tests",
@@ -23,7 +24,7 @@ def _check(name: str, origin: str) -> str:
     if name not in PRESETS:
         raise ValueError(
             f"Unknown preset {name!r} ({origin}). Valid presets: {', '.join(PRESETS)}, "
-            f"or 'auto' ({ENV_VAR} if set, else 'full' with a GPU and 'cpu' without)."
+            f"or 'auto' ({env.PRESET} if set, else 'full' with a GPU and 'cpu' without)."
         )
     return name
 
@@ -37,9 +38,9 @@ def resolve_preset(preset: str = "auto") -> str:
     preset = str(preset).strip().lower()
     if preset != "auto":
         return _check(preset, "the preset parameter")
-    from_env = os.environ.get(ENV_VAR, "").strip().lower()
+    from_env = os.environ.get(env.PRESET, "").strip().lower()
     if from_env and from_env != "auto":
-        return _check(from_env, f"environment variable {ENV_VAR}")
+        return _check(from_env, f"environment variable {env.PRESET}")
     return "full" if torch.cuda.is_available() else "cpu"
 
 
@@ -48,8 +49,8 @@ def explain_preset(preset: str = "auto") -> str:
     resolved = resolve_preset(preset)
     if str(preset).strip().lower() != "auto":
         why = "set by the preset parameter"
-    elif os.environ.get(ENV_VAR, "").strip().lower() not in ("", "auto"):
-        why = f"from {ENV_VAR}"
+    elif os.environ.get(env.PRESET, "").strip().lower() not in ("", "auto"):
+        why = f"from {env.PRESET}"
     else:
         why = "auto: " + ("CUDA GPU found" if torch.cuda.is_available() else "no CUDA GPU")
     return f"preset {resolved!r} ({why}): {DESCRIPTIONS[resolved]}"

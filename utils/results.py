@@ -8,14 +8,13 @@ import os
 import sys
 from pathlib import Path
 
+from . import env
 from .reference import for_notebook, not_comparable
-
-RUN_DIR_ENV = "LESSON7_RUN_DIR"  # set by utils.run: where records and figures of a run go
 
 
 def run_dir() -> Path | None:
     """The run folder when a notebook runs under `python -m utils.run`, else None."""
-    value = os.environ.get(RUN_DIR_ENV)
+    value = os.environ.get(env.RUN_DIR)
     return Path(value) if value else None
 
 

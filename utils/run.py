@@ -31,13 +31,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import readme_table
-from .data import SOURCE_ENV, SOURCES
-from .presets import ENV_VAR, OUT_OF_MEMORY_HINT, PRESETS, resolve_preset
+from . import env, readme_table
+from .data import SOURCES
+from .presets import OUT_OF_MEMORY_HINT, PRESETS, resolve_preset
 from .reference import for_notebook
-from .results import RUN_DIR_ENV, format_table
-
-DRY_RUN_ENV = "LESSON7_DRY_RUN"  # utils.dry_run.ENV_VAR, named here without importing fastai
+from .results import format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -95,9 +93,9 @@ def machine() -> str:
 
 
 def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
-                 env: dict[str, str] | None = None) -> dict:
-    """Execute one notebook into `out_dir`; return its entry for results.json. `env` holds extra
-    environment variables for its kernel (LESSON7_DRY_RUN, LESSON7_SOURCE)."""
+                 extra_env: dict[str, str] | None = None) -> dict:
+    """Execute one notebook into `out_dir`; return its entry for results.json. `extra_env` holds
+    more environment variables for its kernel (LESSON7_DRY_RUN, LESSON7_SOURCE)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -106,7 +104,7 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
              "metrics": {}, "reference": {}, "error": None}
     metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
     metrics_file.unlink(missing_ok=True)
-    kernel_env = {ENV_VAR: preset, RUN_DIR_ENV: str(out_dir), **(env or {})}
+    kernel_env = {env.PRESET: preset, env.RUN_DIR: str(out_dir), **(extra_env or {})}
     env_before = {k: os.environ.get(k) for k in kernel_env}
     os.environ.update(kernel_env)  # the kernel inherits them
     start = time.perf_counter()
@@ -317,9 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m utils.run: cannot create the run folder {out}: {err}", file=sys.stderr)
         return 2
     kernel = kernel_name()
-    env = {DRY_RUN_ENV: "1" if args.dry_run else "0"}
+    kernel_env = {env.DRY_RUN: "1" if args.dry_run else "0"}
     if args.source != "auto":
-        env[SOURCE_ENV] = args.source
+        kernel_env[env.SOURCE] = args.source
     mode = (" (dry run)" if args.dry_run else "") + (
         f", data from {args.source}" if args.source != "auto" else "")
     print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset{mode} with kernel "
@@ -329,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for i, notebook in enumerate(notebooks, 1):
             print(f"[{i}/{len(notebooks)}] {notebook.stem} ...", flush=True)
-            entry = run_notebook(notebook, out, preset, kernel, env)
+            entry = run_notebook(notebook, out, preset, kernel, kernel_env)
             entries.append(entry)
             print(_summary(entry), flush=True)
             if for_notebook(notebook.stem) is None:
