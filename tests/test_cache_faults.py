@@ -102,7 +102,7 @@ def test_a_reader_never_finds_the_dataset_missing_while_it_is_replaced(cache, mo
     assert json.loads((root / data.MANIFEST).read_text())["version"] == 31
     copies = lambda: [p for p in cache.iterdir() if "-copy-" in p.name]  # noqa: E731
     assert len(copies()) == 31  # replaced copies wait for readers that still list them
-    monkeypatch.setattr(data, "RETIRED_COPY_GRACE_S", 0)
+    monkeypatch.setattr(data.cache, "RETIRED_COPY_GRACE_S", 0)
     data.offline_root(slow_dataset(version=31), verbose=False)
     assert copies() == [root.resolve()]
 
@@ -122,6 +122,51 @@ def test_an_ill_shaped_manifest_means_rebuild(cache, manifest):
     assert data.verify(root, ds) == ["no readable, well-formed manifest"]
     data.offline_root(ds, verbose=False)
     assert data.verify(root, ds) == []
+
+
+SHA = "0" * 40
+
+
+@pytest.mark.parametrize("files", [
+    {"/dev/zero": [10, SHA]}, {"../outside.txt": [10, SHA]}, {"train/../../outside.txt": [10, SHA]},
+    {"train/a\u0000.txt": [10, SHA]}, {"": [10, SHA]}, {"train/a.txt": [True, SHA]},
+    {"train/a.txt": [-1, SHA]}, {"train/a.txt": [10**15, SHA]}, {"train/a.txt": [10, "abc"]},
+    {"/".join(["d"] * 40): [10, SHA]},
+], ids=["absolute", "dotdot", "dotdot-inside", "nul", "empty", "bool-size", "negative-size",
+        "huge-size", "short-hash", "too-deep"])
+def test_a_manifest_key_or_size_that_is_not_plausible_means_rebuild_and_opens_nothing(
+        cache, monkeypatch, files):
+    ds = slow_dataset(pause=0)
+    root = data.offline_root(ds, verbose=False)
+    (root / data.MANIFEST).write_text(json.dumps({"dataset": "tiny", "version": 1, "files": files}))
+    opened = []
+    plain = data.cache._sha1
+    monkeypatch.setattr(data.cache, "_sha1", lambda path: opened.append(path) or plain(path))
+    assert data.verify(root, ds) == ["no readable, well-formed manifest"]
+    assert opened == []
+    data.offline_root(ds, verbose=False)
+    assert data.verify(root, ds) == []
+
+
+def test_a_deeply_nested_manifest_means_rebuild(cache):
+    ds = slow_dataset(pause=0)
+    root = data.offline_root(ds, verbose=False)
+    (root / data.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
+    assert data.verify(root, ds) == ["no readable, well-formed manifest"]
+
+
+def test_a_manifest_entry_that_links_outside_the_dataset_is_not_read(cache, tmp_path, monkeypatch):
+    ds = slow_dataset(pause=0)
+    root = data.offline_root(ds, verbose=False)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the dataset's")
+    (root / "train" / "a.txt").unlink()
+    (root / "train" / "a.txt").symlink_to(secret)
+    opened = []
+    plain = data.cache._sha1
+    monkeypatch.setattr(data.cache, "_sha1", lambda path: opened.append(path) or plain(path))
+    assert "train/a.txt points outside the dataset" in data.verify(root, ds)
+    assert all(path.resolve() != secret.resolve() for path in opened)
 
 
 def test_extra_files_are_noticed_but_folders_derived_beside_the_data_are_not(cache):
@@ -183,8 +228,8 @@ def test_a_cache_variable_that_names_a_file_is_explained(tmp_path, monkeypatch):
 
 def test_a_relative_cache_variable_is_relative_to_the_repository(monkeypatch):
     monkeypatch.setenv(env.CACHE, "some-cache")
-    monkeypatch.chdir(data.ROOT / "notebooks")  # the working folder of a notebook's kernel
-    assert data.cache_dir() == data.ROOT / "some-cache"
+    monkeypatch.chdir(data.cache.ROOT / "notebooks")  # the working folder of a notebook's kernel
+    assert data.cache_dir() == data.cache.ROOT / "some-cache"
 
 
 def test_a_rebuild_without_space_says_how_much_it_needs(cache, monkeypatch):
@@ -192,7 +237,7 @@ def test_a_rebuild_without_space_says_how_much_it_needs(cache, monkeypatch):
     root = data.offline_root(ds, verbose=False)
     (root / "train" / "a.txt").write_text("damaged!!!")
     full = shutil._ntuple_diskusage(total=1, used=1, free=5)
-    monkeypatch.setattr(data.shutil, "disk_usage", lambda path: full)
+    monkeypatch.setattr(data.cache.shutil, "disk_usage", lambda path: full)
     needs = r"5 bytes free.*needs about 30 bytes free there.*LESSON7_CACHE"
     with pytest.raises(data.CacheError, match=needs):
         data.offline_root(ds, verbose=False)
@@ -217,7 +262,9 @@ def test_leftovers_of_killed_builds_are_removed_by_the_next_call(cache):
     data.offline_root(ds, verbose=False)
     for name in (".tiny-building-1a2b3c4d", ".tiny-old-a1b2c3", ".tiny-copy-deadbeef"):
         (cache / name / "train").mkdir(parents=True)  # fresh: no waiting an hour
-    retired = time.time() - data.RETIRED_COPY_GRACE_S - 1
+        (cache / name / data.cache.OWNER).write_text("ours")
+    (cache / ".tiny-building-0e0e0e0e").mkdir()  # killed before it wrote its marker: empty
+    retired = time.time() - data.cache.RETIRED_COPY_GRACE_S - 1
     os.utime(cache / ".tiny-copy-deadbeef", (retired, retired))
     (cache / ".tinyish-building-1a2b").mkdir()  # another dataset's: kept
     data.offline_root(ds, verbose=False)
@@ -225,14 +272,64 @@ def test_leftovers_of_killed_builds_are_removed_by_the_next_call(cache):
     assert left == sorted([".tiny.lock", os.readlink(cache / "tiny"), ".tinyish-building-1a2b"])
 
 
+def test_folders_named_like_leftovers_but_not_made_here_are_kept(cache):
+    ds = slow_dataset(pause=0)
+    data.offline_root(ds, verbose=False)
+    theirs = cache / ".tiny-old-a1b2c3"  # a learner's folder, no owner marker, no manifest
+    (theirs / "notes").mkdir(parents=True)
+    (theirs / "notes" / "mine.txt").write_text("keep me")
+    retired = time.time() - 7200
+    os.utime(theirs, (retired, retired))
+    data.offline_root(ds, verbose=False)
+    assert (theirs / "notes" / "mine.txt").read_text() == "keep me"
+
+
+def test_a_folder_the_project_did_not_make_is_never_replaced(cache):
+    """Pointing the cache at ~/.fastai/data must not delete fastai's real downloads."""
+    real = cache / "tiny"
+    (real / "train").mkdir(parents=True)
+    (real / "train" / "real.txt").write_text("a real download")
+    with pytest.raises(data.ForeignFolder, match=r"tiny was not made by this project.*left as it is"
+                       r".*LESSON7_CACHE"):
+        data.offline_root(slow_dataset(pause=0), verbose=False)
+    assert (real / "train" / "real.txt").read_text() == "a real download"
+    assert sorted(p.name for p in cache.iterdir()) == [".tiny.lock", "tiny"]
+
+
+def test_a_link_of_the_learners_own_is_not_replaced(cache, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cache.mkdir()
+    (cache / "tiny").symlink_to(elsewhere)
+    with pytest.raises(data.ForeignFolder):
+        data.offline_root(slow_dataset(pause=0), verbose=False)
+    assert (cache / "tiny").resolve() == elsewhere.resolve()
+
+
+def test_a_cache_reached_through_a_link_keeps_its_live_copy(tmp_path, monkeypatch):
+    """macOS's /tmp and many cluster homes are links: the live copy must be recognised anyway."""
+    real, linked = tmp_path / "real", tmp_path / "linked"
+    real.mkdir()
+    linked.symlink_to(real)
+    monkeypatch.setenv(env.CACHE, str(linked / "cache"))
+    ds = slow_dataset(pause=0)
+    root = data.offline_root(ds, verbose=False)
+    copy = root.resolve()
+    long_ago = time.time() - 7200
+    os.utime(copy, (long_ago, long_ago), follow_symlinks=False)
+    again = data.offline_root(ds, verbose=False)
+    assert again.resolve() == copy and (again / "train" / "b.txt").read_text() == "b" * 10
+
+
 def test_a_leftover_that_cannot_be_removed_is_reported(cache, monkeypatch):
     (cache / ".tiny-old-a1b2c3").mkdir(parents=True)
+    (cache / ".tiny-old-a1b2c3" / data.cache.OWNER).write_text("ours")
 
     def refuse(path, onerror=None, onexc=None):
         err = PermissionError(errno.EACCES, "Permission denied", str(path))
         onexc(os.rmdir, path, err) if onexc else onerror(os.rmdir, path, (type(err), err, None))
 
-    monkeypatch.setattr(data.shutil, "rmtree", refuse)
+    monkeypatch.setattr(data.cache.shutil, "rmtree", refuse)
     with pytest.warns(RuntimeWarning, match=r"Could not delete .*\.tiny-old-a1b2c3.*by hand"):
         data.offline_root(slow_dataset(pause=0), verbose=False)
 

@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from utils import data, env
+from utils.data.standins import camvid
 from utils.segmentation import CAMVID_COLOURS, check_folder
-from utils.standins import camvid
 
 SMALL = {"n_images": 10, "size": (30, 40)}  # small builds keep these tests fast
 

@@ -3,7 +3,7 @@
 import pytest
 
 from utils import data
-from utils.standins import human_numbers as hn
+from utils.data.standins import human_numbers as hn
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def built(build_offline):
 
 def test_layout_is_that_of_urls_human_numbers(built):
     assert built.name == "human_numbers"
-    assert sorted(p.name for p in built.iterdir() if p.name != data.MANIFEST) == [
+    assert sorted(p.name for p in built.iterdir() if not p.name.startswith(".")) == [
         "train.txt", "valid.txt"]
 
 

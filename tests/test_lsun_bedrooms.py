@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from utils import data
-from utils.standins import lsun_bedrooms
+from utils.data.standins import lsun_bedrooms
 
 
 @pytest.fixture(scope="module")

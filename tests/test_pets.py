@@ -1,6 +1,6 @@
 """The offline pets stand-in: layout, determinism, and a split by source photo."""
 
-from utils.standins import pets
+from utils.data.standins import pets
 
 SMALL = {"train": 3, "held_out": 2}
 

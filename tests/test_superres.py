@@ -152,7 +152,7 @@ def test_inputs_and_targets_and_the_pairs_figure(tmp_path):
 
 def test_held_out_photos_are_keyed_by_stem_split_by_photo_offline_and_random_on_real_data(
         monkeypatch):
-    from utils.standins import pets as pets_standin
+    from utils.data.standins import pets as pets_standin
 
     monkeypatch.delenv("LESSON7_SOURCE", raising=False)
     files = [Path(f"images/{name}_{i}.jpg") for name in ("cat", "rocket") for i in range(50)]

@@ -275,7 +275,7 @@ def draw_digit(digit: int = 3, size: tuple[int, int] = (120, 90)) -> Image.Image
 def street_scene(size: tuple[int, int] = (120, 240), seed: int = 7):
     """A street scene drawn by the CamVid stand-in's code, wider than CamVid's 3:4: (image,
     mask)."""
-    from .standins.camvid import draw_scene
+    from .data.standins.camvid import draw_scene
 
     image, mask = draw_scene(np.random.default_rng(seed), size)
     return Image.fromarray(image), mask

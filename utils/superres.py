@@ -181,7 +181,7 @@ def held_out_by_photo(files: list[Path], preset: str = "auto", seed: int = 42,
     its JPEG). The real pets: a random `valid_pct` of the files, each its own photo. The offline
     stand-in: every crop of its held-out photos, so no held-out crop overlaps a training crop."""
     from .data import resolve_source
-    from .standins import pets as pets_standin
+    from .data.standins import pets as pets_standin
 
     if resolve_source("auto", preset) == "offline":
         return {f.stem: pets_standin.is_held_out(f) for f in files}

@@ -1,9 +1,8 @@
-"""Dataset roots for the lesson: the real data through fastai's `untar_data`, or an offline stand-in
-built into a local cache in exactly the same on-disk layout, so notebook code is the same for both.
+"""The offline cache's mechanics: stand-ins built once, swapped in atomically, verified by manifest.
 
-Adding a dataset is two steps: a module in `utils/standins/` with `build(dest)` (writes the stand-in
-into an empty folder), `DESCRIPTION` and `VERSION`, and here a `Dataset.with_standin(...)` entry
-plus a one-line function.
+Everything here deletes only what it made: a folder carries the project's manifest or its owner
+marker (`OWNER`), and a link points at one of its own copies. Anything else found in the cache is
+left alone and named in the error or notice.
 """
 
 from __future__ import annotations
@@ -15,104 +14,39 @@ import os
 import re
 import secrets
 import shutil
+import string
 import sys
 import time
 import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import env
-from .presets import resolve_preset
-from .standins import camvid as camvid_standin
-from .standins import human_numbers as human_numbers_standin
-from .standins import lsun_bedrooms as lsun_bedrooms_standin
-from .standins import mnist as mnist_standin
-from .standins import pets as pets_standin
+from .. import env
+
+if TYPE_CHECKING:
+    from . import Dataset
 
 try:
     import fcntl
 except ImportError:  # Windows: no locking between processes
     fcntl = None
 
-SOURCES = ("auto", "fastai", "offline")
-MANIFEST = ".lesson7-manifest.json"
-
-
-class DatasetUnavailable(RuntimeError):
-    """The real dataset could not be fetched (no internet, server down, disk full...)."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    name: str  # folder name in the cache, e.g. "mnist"
-    title: str  # how messages name it, e.g. "MNIST"
-    url_attr: str  # attribute of fastai's `URLs` holding the real dataset, e.g. "MNIST"
-    build: Callable[[Path], None]  # writes the offline stand-in into an empty folder
-    offline_description: str  # one line on what the stand-in is made of
-    version: int = 1  # bump when `build` changes its output, so old caches are rebuilt
-
-    @classmethod
-    def with_standin(cls, name: str, title: str, url_attr: str, standin) -> Dataset:
-        """A dataset whose offline stand-in is a module of utils/standins (build, DESCRIPTION,
-        VERSION)."""
-        return cls(name, title, url_attr, standin.build, standin.DESCRIPTION, standin.VERSION)
-
-
-MNIST = Dataset.with_standin("mnist", "MNIST", "MNIST", mnist_standin)
-
-
-def mnist(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
-    """Root of MNIST: `training/<digit>/*.png` and `testing/<digit>/*.png`."""
-    return get_root(MNIST, source, preset, verbose)
-
-
-LSUN_BEDROOMS = Dataset.with_standin(
-    "lsun_bedrooms", "LSUN bedrooms", "LSUN_BEDROOMS", lsun_bedrooms_standin)
-
-
-def lsun_bedrooms(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
-    """Root of LSUN bedrooms: a folder of bedroom photos (JPEG) in nested sub-folders."""
-    return get_root(LSUN_BEDROOMS, source, preset, verbose)
-
-
-HUMAN_NUMBERS = Dataset.with_standin(
-    "human_numbers", "Human numbers", "HUMAN_NUMBERS", human_numbers_standin)
-
-
-def human_numbers(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
-    """Root of human numbers: `train.txt` (1 to 7,999) and `valid.txt` (8,001 to 9,999)."""
-    return get_root(HUMAN_NUMBERS, source, preset, verbose)
-
-
-CAMVID = Dataset.with_standin("camvid", "CamVid", "CAMVID", camvid_standin)
-
-
-def camvid(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
-    """Root of CamVid: `images/*.png`, `labels/<stem>_P.png`, `codes.txt`, `valid.txt`."""
-    return get_root(CAMVID, source, preset, verbose)
-
-
-PETS = Dataset.with_standin(
-    "pets_superres", "Oxford-IIIT Pets (images, for super-resolution)", "PETS", pets_standin)
-
-
-def pets(source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
-    """Root of the pets photos: `images/*.jpg` (offline: photo crops split by source photo)."""
-    return get_root(PETS, source, preset, verbose)
-
-
-# --- the mechanism shared by every dataset -------------------------------------------------------
-
-ROOT = Path(__file__).resolve().parent.parent  # a relative $LESSON7_CACHE is relative to this
-DOWNLOAD_TIMEOUT_S = 60.0  # a download that receives nothing for this long fails
-RETIRED_COPY_GRACE_S = 60.0  # a replaced copy is kept this long for readers still listing it
+MANIFEST = ".lesson7-manifest.json"  # a stand-in's files, sizes and hashes
+OWNER = ".lesson7-owner"  # written first into every folder the cache builds: "this is ours"
+MAX_FILE_BYTES = 1 << 40  # a manifest size above this is not plausible: rebuild
 
 
 class CacheError(OSError):
     """The offline cache cannot be written (read-only, not a folder, disk full...)."""
+
+
+class ForeignFolder(RuntimeError):
+    """Something the project did not make stands where a stand-in should go; it is left alone."""
+
+ROOT = Path(__file__).resolve().parents[2]  # a relative $LESSON7_CACHE is relative to this
+RETIRED_COPY_GRACE_S = 60.0  # a replaced copy is kept this long for readers still listing it
 
 
 def cache_dir() -> Path:
@@ -133,69 +67,6 @@ def pretty_path(path: Path) -> str:
     return str(path)
 
 
-def resolve_source(source: str, preset: str = "auto") -> str:
-    """`fastai` or `offline`. `auto` means $LESSON7_SOURCE when it is set, else it follows the
-    preset: fastai for `full`, offline otherwise."""
-    if source not in SOURCES:
-        raise ValueError(f"Unknown data source {source!r}. Valid sources: {', '.join(SOURCES)}.")
-    if source != "auto":
-        return source
-    from_env = os.environ.get(env.SOURCE, "").strip().lower()
-    if from_env not in ("", *SOURCES):
-        raise ValueError(f"{env.SOURCE}={from_env!r} is not a data source. "
-                         f"Valid sources: {', '.join(SOURCES)}.")
-    if from_env in ("fastai", "offline"):
-        return from_env
-    return "fastai" if resolve_preset(preset) == "full" else "offline"
-
-
-def get_root(ds: Dataset, source: str = "auto", preset: str = "auto", verbose: bool = True) -> Path:
-    """The dataset's root folder, from fastai (real) or from the offline cache (stand-in)."""
-    if resolve_source(source, preset) == "fastai":
-        root = fastai_root(ds)
-        what = f"real data from fastai (URLs.{ds.url_attr})"
-    else:
-        root = offline_root(ds, verbose)
-        what = f"offline stand-in: {ds.offline_description}"
-    if verbose:
-        print(f"{ds.title}: {what}, in {pretty_path(root)}")
-    return root
-
-
-@contextmanager
-def download_timeout(seconds: float):
-    """Make fastai's downloads give up after `seconds` without receiving anything (fastdownload
-    calls urllib with no timeout at all, so a server that accepts and never answers hangs it)."""
-    import fastdownload.core
-
-    plain = fastdownload.core.download_url
-    fastdownload.core.download_url = partial(plain, timeout=seconds)
-    try:
-        yield
-    finally:
-        fastdownload.core.download_url = plain
-
-
-def fastai_root(ds: Dataset) -> Path:
-    """Download (once) and extract the real dataset with fastai's `untar_data`."""
-    from fastai.data.external import URLs, untar_data
-
-    url = getattr(URLs, ds.url_attr)
-    try:
-        with download_timeout(DOWNLOAD_TIMEOUT_S):
-            return Path(untar_data(url))
-    except Exception as err:
-        reason = f"{type(err).__name__}: {err}"
-        if isinstance(err, TimeoutError) or isinstance(getattr(err, "reason", None), TimeoutError):
-            reason = f"no answer for {DOWNLOAD_TIMEOUT_S:g} s ({reason})"
-        raise DatasetUnavailable(
-            f"Could not get the real {ds.title} from {url} ({reason}). "
-            f"This needs internet access. An offline stand-in exists ({ds.offline_description}): "
-            f"call {ds.name}(source='offline'), or run the notebook with preset='cpu' "
-            f"(or set LESSON7_PRESET=cpu)."
-        ) from err
-
-
 def offline_root(ds: Dataset, verbose: bool = True) -> Path:
     """The stand-in's folder in the cache, built (or rebuilt, if damaged or stale) when needed.
 
@@ -213,7 +84,8 @@ def offline_root(ds: Dataset, verbose: bool = True) -> Path:
 
 def _current_or_built(ds: Dataset, dest: Path, verbose: bool) -> Path:
     _remove_leftovers(dest, older_than_s=0 if fcntl is not None else 3600)
-    if dest.exists():
+    if dest.exists() or dest.is_symlink():
+        _refuse_foreign(dest, f"the offline {ds.title}")
         problems = verify(dest, ds)
         if not problems:
             return dest
@@ -230,6 +102,25 @@ def _current_or_built(ds: Dataset, dest: Path, verbose: bool) -> Path:
 
     _replace(dest, build)
     return dest
+
+
+def is_ours(path: Path) -> bool:
+    """True when the project made `path`: a folder with its manifest or owner marker, or a link
+    to such a folder beside it (`.<name>-copy-*`). Only what is ours is ever replaced or deleted."""
+    if path.is_symlink():
+        target = Path(os.readlink(path))
+        copy = re.fullmatch(r"\.(.+)-copy-[0-9a-f]+", target.name)
+        return (len(target.parts) == 1 and copy is not None and (path.parent / target).is_dir()
+                and is_ours(path.parent / target))
+    return path.is_dir() and ((path / OWNER).is_file() or (path / MANIFEST).is_file())
+
+
+def _refuse_foreign(dest: Path, what: str) -> None:
+    if not is_ours(dest):
+        raise ForeignFolder(
+            f"{pretty_path(dest)} was not made by this project (it has no {MANIFEST} or {OWNER}), "
+            f"so it is left as it is and {what} cannot go there. Point {env.CACHE} at a folder of "
+            f"the project's own (unset, it is ~/.cache/lesson7), or move {pretty_path(dest)} away.")
 
 
 def write_atomically(dest: Path, write: Callable[[Path], None]) -> None:
@@ -260,10 +151,13 @@ def _locked(dest: Path):
 def _replace(dest: Path, write: Callable[[Path], None]) -> None:
     """`write_atomically` without the lock: the caller holds it."""
     _remove_leftovers(dest, older_than_s=0 if fcntl is not None else 3600)
+    if dest.exists() or dest.is_symlink():
+        _refuse_foreign(dest, "the new copy")
     tmp = dest.parent / f".{dest.name}-building-{secrets.token_hex(4)}"
     _cache_op(dest, "create", tmp.mkdir)  # not mkdtemp: its 0700 would hide the data from others
     try:
         try:
+            (tmp / OWNER).write_text(f"made by lesson7 for {dest.name}\n")  # first: marks it ours
             write(tmp)
         except OSError as err:
             if err.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -298,16 +192,28 @@ def _replace(dest: Path, write: Callable[[Path], None]) -> None:
 def _remove_leftovers(dest: Path, older_than_s: float = 0) -> None:
     """Remove what earlier builds of `dest` left behind: half-built folders of builds that were
     killed, and copies that `dest` no longer links to (once RETIRED_COPY_GRACE_S has passed, so a
-    reader that resolved the link just before a swap can finish reading)."""
+    reader that resolved the link just before a swap can finish reading). Only folders the project
+    marked as its own are removed; the live copy is recognised by its resolved path, so a cache
+    reached through a symbolic link (macOS's /tmp, many cluster homes) keeps it."""
     live = dest.resolve() if dest.is_symlink() else None
-    ours = re.compile(rf"\.{re.escape(dest.name)}-(building|copy|old|link)-\w+")
+    ours = re.compile(rf"\.{re.escape(dest.name)}-(building|copy|old|link)-[0-9a-f]+")
     for leftover in dest.parent.iterdir():
         match = ours.fullmatch(leftover.name)
-        if not match or leftover == live:
+        if not match or (live is not None and leftover.resolve() == live):
+            continue
+        if match[1] == "link" and not leftover.is_symlink():
+            continue
+        if match[1] != "link" and not (is_ours(leftover) or match[1] == "building"
+                                       and _only_ours_inside(leftover)):
             continue
         grace = max(older_than_s, RETIRED_COPY_GRACE_S if match[1] == "copy" else 0)
         if time.time() - leftover.lstat().st_mtime >= grace:
             _remove(leftover)
+
+
+def _only_ours_inside(folder: Path) -> bool:
+    """A build killed before it wrote its owner marker left an empty folder."""
+    return folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir())
 
 
 def _remove(path: Path) -> None:
@@ -374,7 +280,7 @@ def _check_space(dest: Path, needed: int) -> None:
 
 
 def _files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name not in (MANIFEST, OWNER))
 
 
 def _sha1(path: Path) -> str:
@@ -389,17 +295,28 @@ def write_manifest(root: Path, ds: Dataset) -> None:
 
 
 def _read_manifest(root: Path) -> dict:
-    """The manifest if it is readable and well-formed, else {}."""
+    """The manifest if it is readable and well-formed, else {} (which means "rebuild"): its keys
+    are relative paths inside the dataset, its sizes plausible whole numbers, its hashes SHA-1."""
     try:
         manifest = json.loads((root / MANIFEST).read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict) or not all(
-            isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and isinstance(v[1], str)
-            for v in files.values()):
+            _safe_key(k) and isinstance(v, list) and len(v) == 2 and type(v[0]) is int
+            and 0 <= v[0] <= MAX_FILE_BYTES and isinstance(v[1], str) and len(v[1]) == 40
+            and set(v[1]) <= set(string.hexdigits) for k, v in files.items()):
         return {}
     return manifest
+
+
+def _safe_key(key) -> bool:
+    """A manifest key names a file inside the dataset: relative, no `..`, no NUL, not too deep."""
+    if not isinstance(key, str) or not key or "\x00" in key or "\\" in key or len(key) > 1024:
+        return False
+    parts = key.split("/")
+    return (not key.startswith("/") and ":" not in parts[0] and len(parts) <= 32
+            and all(part not in ("", ".", "..") for part in parts))
 
 
 def verify(root: Path, ds: Dataset) -> list[str]:
@@ -415,10 +332,17 @@ def verify(root: Path, ds: Dataset) -> list[str]:
         return [f"built by another version (manifest says {manifest.get('version')!r}, "
                 f"code is {ds.version})"]
     problems = []
+    inside = root.resolve()
     for rel, (size, digest) in manifest["files"].items():
         path = root / rel
         try:
-            if path.stat().st_size != size or _sha1(path) != digest:
+            if not path.resolve().is_relative_to(inside):
+                problems.append(f"{rel} points outside the dataset")
+            elif not path.exists():
+                problems.append(f"{rel} is missing")
+            elif not path.is_file():
+                problems.append(f"{rel} is not a regular file")
+            elif path.stat().st_size != size or _sha1(path) != digest:
                 problems.append(f"{rel} is corrupted")
         except OSError:
             problems.append(f"{rel} is missing or unreadable")
@@ -436,24 +360,3 @@ def verify(root: Path, ds: Dataset) -> list[str]:
     return problems
 
 
-def subset(files: list[Path], n: int | None, seed: int) -> list[Path]:
-    """A reproducible random sample of `n` files with the same share of each class (parent folder)
-    as the whole; all files when `n` is None or not smaller than their number."""
-    import numpy as np
-
-    files = sorted(files)
-    if n is None or n >= len(files):
-        return files
-    if n < 1:
-        raise ValueError(f"Subset size must be at least 1, got {n}.")
-    rng = np.random.default_rng(seed)
-    by_class: dict[str, list[Path]] = {}
-    for f in files:
-        by_class.setdefault(f.parent.name, []).append(f)
-    # largest-remainder allocation, so the class counts add up to exactly n
-    shares = {c: n * len(fs) / len(files) for c, fs in by_class.items()}
-    counts = {c: int(s) for c, s in shares.items()}
-    for c in sorted(shares, key=lambda c: counts[c] - shares[c])[: n - sum(counts.values())]:
-        counts[c] += 1
-    chosen = [f for c, fs in by_class.items() for f in rng.permutation(fs)[: counts[c]]]
-    return sorted(chosen)
