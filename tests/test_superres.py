@@ -1,6 +1,9 @@
 """Super-res helpers: crappify (deterministic, cached, atomic), the residual U-Net, scores."""
 
 import math
+import multiprocessing
+import os
+import time
 from functools import partial
 from pathlib import Path
 
@@ -39,12 +42,25 @@ def test_crappify_is_cached_and_leaves_no_temporaries(tmp_path):
     src = _photos(tmp_path / "hr")
     dest = superres.crappify_folder(src, tmp_path / "lr", size=16, n_workers=0)
     stamp = (dest / "p_0.jpg").stat().st_mtime_ns
-    superres.crappify_folder(src, dest, size=16, n_workers=0)
+    assert superres.crappify_folder(src, tmp_path / "lr", size=16, n_workers=0) == dest
     assert (dest / "p_0.jpg").stat().st_mtime_ns == stamp  # not redone
     hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
-    assert hidden == [dest.resolve().name, ".lr.lock"]  # the live copy and the lock, no temporaries
-    superres.crappify_folder(src, dest, size=8, n_workers=0)  # other settings: redone
-    assert Image.open(dest / "p_0.jpg").size == (8, 8)
+    assert hidden == sorted([dest.resolve().name, f".{dest.name}.lock"])  # no temporaries
+
+
+def test_crappified_folders_are_keyed_so_other_settings_never_replace_them(tmp_path):
+    src = _photos(tmp_path / "hr")
+    a = superres.crappify_folder(src, tmp_path / "lr", size=16, seed=1, n_workers=0)
+    b = superres.crappify_folder(src, tmp_path / "lr", size=16, seed=7, n_workers=0)
+    c = superres.crappify_folder(src, tmp_path / "lr", size=8, seed=1, n_workers=0)
+    assert len({a, b, c}) == 3 and all(p.name.startswith("lr-") for p in (a, b, c))
+    assert (a / "p_0.jpg").read_bytes() != (b / "p_0.jpg").read_bytes()
+    assert Image.open(a / "p_0.jpg").size == (16, 16) and Image.open(c / "p_0.jpg").size == (8, 8)
+
+
+def test_a_scratch_folder_is_new_and_empty_each_time():
+    a, b = (superres.scratch_folder("05_test", "image_gen") for _ in range(2))
+    assert a != b and a.name == b.name == "image_gen" and not any(a.iterdir())
 
 
 def test_downscale_is_the_lesson_s_plain_input_a_crappify_of_another_mode(tmp_path):
@@ -199,3 +215,45 @@ def test_decoded_keeps_only_small_images(tmp_path, monkeypatch):
     assert superres.decoded(small).getpixel((0, 0)) == (1, 2, 3)
     assert superres.decoded(big).getpixel((0, 0)) == (4, 5, 6)
     assert [Path(p).name for p, _ in superres._kept] == ["small.png"]
+
+
+def test_derived_data_inside_a_linked_dataset_survives_a_later_run(tmp_path, monkeypatch):
+    """05 re-run a day later against the same cache: what it derives inside the dataset's link
+    (the dataset itself reached through a link, as every stand-in is) keeps its live copy."""
+    from utils.data import cache
+
+    real, linked = tmp_path / "real", tmp_path / "linked"
+    real.mkdir()
+    linked.symlink_to(real)
+    dataset = linked / "pets"
+    cache.write_atomically(dataset, lambda tmp: (tmp / "images").mkdir())
+    derived = dataset / "derived"
+    cache.write_atomically(derived, lambda tmp: (tmp / "a.png").write_bytes(b"png"))
+    long_ago = time.time() - 2 * cache.RETIRED_COPY_GRACE_S - 3600
+    for p in list(real.rglob("*")):
+        os.utime(p, (long_ago, long_ago), follow_symlinks=False)
+    cache._remove_leftovers(derived)  # what the next run's first write does
+    assert (derived / "a.png").read_bytes() == b"png"
+
+
+def _crappify_in_process(src, dest, seed, results):
+    try:
+        out = superres.crappify_folder(src, dest, size=16, seed=seed, n_workers=0)
+        results.put((seed, str(out), sorted(p.name for p in out.glob("*.jpg"))))
+    except Exception as err:  # reported to the test
+        results.put((seed, "error", repr(err)))
+
+
+def test_two_runs_with_other_seeds_at_once_each_get_their_own_images(tmp_path):
+    src = _photos(tmp_path / "hr")
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_crappify_in_process, args=(src, tmp_path / "crappy", s, results))
+             for s in (42, 7)]
+    for p in procs:
+        p.start()
+    got = {seed: (out, names) for seed, out, names in (results.get(timeout=60) for _ in procs)}
+    for p in procs:
+        p.join()
+    assert all(out != "error" for out, _ in got.values()), got
+    assert got[42][0] != got[7][0] and got[42][1] == got[7][1] == [f"p_{i}.jpg" for i in range(4)]

@@ -76,12 +76,14 @@ CRAPPIFY_MODES = ("crappify", "downscale")  # lesson7-superres-gan's crappifier,
 
 def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers: int = 2,
                     files: list[Path] | None = None, mode: str = "crappify") -> Path:
-    """Crappify every image of `src` (or `files`) into `dest`, same file names. `mode` is
-    "crappify" (`crappify_image`) or "downscale" (`downscale_image`, saved at JPEG quality 60).
+    """Crappify every image of `src` (or `files`) into a folder named after `dest`, same file names;
+    return that folder. `mode` is "crappify" (`crappify_image`) or "downscale" (`downscale_image`,
+    saved at JPEG quality 60).
 
-    Cached and idempotent: a `dest` that is complete (has its DONE marker, for the same size, seed
-    and files) is returned as it is. Atomic: the images go to a temporary folder beside `dest`,
-    renamed into place when all are written, so an interrupted run leaves no half folder behind.
+    Keyed: the folder's name is `dest`'s plus a hash of everything its images depend on (size,
+    seed, files, mode), so runs with other settings, at the same time or a day later, never replace
+    each other's images. Cached: a complete folder (its DONE marker) is returned as it is. Atomic:
+    the images go to a temporary folder beside it, renamed into place when all are written.
     """
     from fastcore.parallel import parallel
 
@@ -92,6 +94,7 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
                    (p for p in src.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")))
     names = hashlib.sha1(" ".join(f.name for f in files).encode()).hexdigest()
     key = f"size={size} seed={seed} files={names} mode={mode} v2"  # v2: JPEG saved once
+    dest = dest.parent / f"{dest.name}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
     if (dest / DONE).exists() and (dest / DONE).read_text() == key:
         return dest
 
@@ -101,6 +104,21 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
 
     write_atomically(dest, write)
     return dest
+
+
+def scratch_folder(notebook: str, name: str) -> Path:
+    """A new, empty folder `name` of this process's own, for what one run derives and nobody else
+    reads (05's generated images): no other run can replace it, and it is deleted when the
+    notebook's kernel exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    parent = Path(tempfile.mkdtemp(prefix=f"lesson7-{notebook}-"))
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    folder = parent / name
+    folder.mkdir()
+    return folder
 
 
 class _CrappifyTo:
