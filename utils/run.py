@@ -24,6 +24,8 @@ import os
 import platform
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -95,50 +97,162 @@ def machine() -> str:
 def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
                  extra_env: dict[str, str] | None = None) -> dict:
     """Execute one notebook into `out_dir`; return its entry for results.json. `extra_env` holds
-    more environment variables for its kernel (LESSON7_DRY_RUN, LESSON7_SOURCE)."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    more environment variables for its kernel (LESSON7_DRY_RUN, LESSON7_SOURCE).
 
+    papermill runs in a child process in a session of its own, so a Ctrl-C or SIGTERM reaches this
+    process alone, whatever the child is doing (starting a kernel on a busy machine included): it
+    stops the child, marks the executed copy as interrupted at the cell it reached, and raises
+    KeyboardInterrupt."""
     entry = {"name": notebook.stem, "preset": preset, "status": "ok", "seconds": None,
              "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine(),
              "metrics": {}, "reference": {}, "error": None}
     metrics_file = out_dir / "metrics" / f"{notebook.stem}.json"
     metrics_file.unlink(missing_ok=True)
-    kernel_env = {env.PRESET: preset, env.RUN_DIR: str(out_dir), **(extra_env or {})}
-    env_before = {k: os.environ.get(k) for k in kernel_env}
-    os.environ.update(kernel_env)  # the kernel inherits them
+    copy = out_dir / notebook.name
+    error_file = out_dir / f".{notebook.stem}.error.json"
+    error_file.unlink(missing_ok=True)
+    kernel_env = {**os.environ, env.PRESET: preset, env.RUN_DIR: str(out_dir), **(extra_env or {})}
     start = time.perf_counter()
+    # Ctrl-C and SIGTERM wait while the child is created: arriving in the middle of Popen, they
+    # would leave a child that nobody stops. Delivered once `child` is known, they stop it.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        papermill.execute_notebook(
-            str(notebook), str(out_dir / notebook.name), kernel_name=kernel,
-            cwd=str(notebook.parent), progress_bar=sys.stderr.isatty(), log_output=False,
-        )
-    except PapermillExecutionError as err:
-        first_line = (err.source or "").strip().splitlines()[:1]
-        entry.update(status="failed", error=(
-            f"cell {err.cell_index} (execution count {err.exec_count}, "
-            f"starting {first_line[0][:60]!r}): {err.ename}: {err.evalue}"
-            if first_line else f"cell {err.cell_index}: {err.ename}: {err.evalue}"))
-        if err.ename == "OutOfMemoryError":
-            entry["error"] += f" ({OUT_OF_MEMORY_HINT})"
-    except Exception as err:  # kernel died, notebook unreadable, ...
-        entry.update(status="failed", error=f"{type(err).__name__}: {err}")
+        child = subprocess.Popen(
+            [sys.executable, "-m", "utils.run", EXECUTE_ONE, str(notebook), str(copy), kernel,
+             str(error_file)], cwd=ROOT, env=kernel_env, start_new_session=True,
+            preexec_fn=_child_signals)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending Ctrl-C is raised here
+        code = child.wait()
+    except KeyboardInterrupt:
+        _stop(child)
+        mark_interrupted(copy)
+        raise
     finally:
         entry["seconds"] = round(time.perf_counter() - start, 1)
-        for key, value in env_before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    failure = _read_json(error_file)
+    error_file.unlink(missing_ok=True)
+    if code != 0 or failure:
+        entry.update(status="failed", error=(failure or {}).get("error") or
+                     f"the notebook's process ended with exit code {code}")
+        if (failure or {}).get("ename") == "OutOfMemoryError":
+            entry["error"] += f" ({OUT_OF_MEMORY_HINT})"
+        if copy.exists() and copy.stat().st_size == 0:  # nothing to read: do not leave it
+            copy.unlink()
     if metrics_file.exists():
         record = json.loads(metrics_file.read_text())
         entry.update({k: record[k] for k in ("metrics", "reference", "headline", "floor",
-                                             "meets_floor", "title", "dry_run", "peak_gpu_mb")
+                                             "meets_floor", "title", "dry_run", "peak_gpu_mb",
+                                             "claims", "devices")
                       if k in record})
     elif entry["status"] == "ok":
         entry.update(status="failed", error="the notebook recorded no results "
                      "(its last code cell should call utils.results.record_results)")
     return entry
+
+
+EXECUTE_ONE = "--execute-one"  # the child's command: python -m utils.run --execute-one ...
+STOP_GRACE_S = 10.0  # an interrupted child gets this long to stop its kernel, then it is killed
+
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _child_signals() -> None:
+    """In the child, before it starts: the stop signals unblocked, and on Linux SIGTERM sent to it
+    when the runner dies (even by SIGKILL), so no notebook runs on without its runner."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """Ask the child to stop (it shuts its kernel down), then kill it if it does not."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            child.send_signal(sig)
+            child.wait(timeout=STOP_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def execute_one(notebook: str, copy: str, kernel: str, error_file: str) -> int:
+    """The child's work: papermill on one notebook; a failure is described in `error_file`."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    failure = None
+    try:
+        papermill.execute_notebook(notebook, copy, kernel_name=kernel,
+                                   cwd=str(Path(notebook).parent),
+                                   progress_bar=sys.stderr.isatty(), log_output=False)
+    except PapermillExecutionError as err:
+        first_line = (err.source or "").strip().splitlines()[:1]
+        failure = {"ename": err.ename, "error": (
+            f"cell {err.cell_index} (execution count {err.exec_count}, "
+            f"starting {first_line[0][:60]!r}): {err.ename}: {err.evalue}"
+            if first_line else f"cell {err.cell_index}: {err.ename}: {err.evalue}")}
+    except KeyboardInterrupt:
+        failure = {"ename": "KeyboardInterrupt", "error": "interrupted"}
+    except Exception as err:  # kernel died, notebook unreadable, output not writable...
+        failure = {"ename": type(err).__name__, "error": f"{type(err).__name__}: {err}"}
+    if failure:
+        try:
+            Path(error_file).write_text(json.dumps(failure))
+        except OSError:
+            print(f"python -m utils.run: {failure['error']}", file=sys.stderr)
+        return 130 if failure["ename"] == "KeyboardInterrupt" else 1
+    return 0
+
+
+INTERRUPTED = "lesson7-interrupted"  # the tag of the cell that marks where a run was interrupted
+
+
+def mark_interrupted(copy: Path) -> None:
+    """Mark an executed copy as interrupted: a cell before the first code cell that did not run
+    says so, the notebook's metadata names it, and no cell after it claims to have completed."""
+    try:
+        nb = nbformat.read(copy, as_version=4)
+    except Exception:  # not written yet, or cut short mid-write: nothing to mark
+        return
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    ran = [i for i in code if nb.cells[i].get("execution_count") is not None]
+    reached = ran[-1] if ran else (code[0] if code else 0)
+    note = nbformat.v4.new_markdown_cell(
+        f"**This run was interrupted here** ({datetime.now():%Y-%m-%d %H:%M}): the cell above is "
+        "the last one that started, and the cells below did not run.")
+    note.metadata["tags"] = [INTERRUPTED]
+    nb.cells.insert(reached + 1, note)
+    for cell in nb.cells[reached + 2:]:
+        if "papermill" in cell.metadata:
+            cell.metadata["papermill"]["status"] = "pending"
+    nb.metadata["lesson7"] = {"interrupted": True, "reached_cell": reached}
+    try:
+        nbformat.write(nb, copy)
+    except OSError:
+        pass
 
 
 def results_markdown(entries: list[dict], preset: str, created: str,
@@ -192,8 +306,46 @@ def write_results(folder: Path, entries: list[dict], preset: str, created: str,
     for name, text in (("results.json", json.dumps(payload, indent=2) + "\n"),
                        ("RESULTS.md", results_markdown(entries, preset, created, not_run, state))):
         tmp = folder / f".{name}.tmp"
-        tmp.write_text(text)
-        tmp.replace(folder / name)
+        try:
+            tmp.write_text(text)
+            tmp.replace(folder / name)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+RUN_LOCK = ".lesson7-run.lock"  # in a run folder: held by the runner that writes into it
+
+
+class FolderInUse(RuntimeError):
+    """Another runner holds the run folder's lock."""
+
+
+def lock_run_folder(out: Path):
+    """Hold the run folder's lock for as long as the returned file stays open; raise FolderInUse,
+    naming the process that holds it, when another runner does."""
+    handle = open(out / RUN_LOCK, "a+")
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise FolderInUse(f"{out} is in use by the runner with process id {holder}: wait for it "
+                          f"to finish, or give another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED,
@@ -314,6 +466,20 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"python -m utils.run: cannot create the run folder {out}: {err}", file=sys.stderr)
         return 2
+    try:
+        lock = lock_run_folder(out)
+    except FolderInUse as err:
+        print(f"python -m utils.run: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"python -m utils.run: cannot use the run folder {out}: {err}", file=sys.stderr)
+        return 2
+    with lock:
+        return _run_all(args, notebooks, out, created)
+
+
+def _run_all(args, notebooks: list[Path], out: Path, created: str) -> int:
+    preset = args.preset
     kernel = kernel_name()
     kernel_env = {env.DRY_RUN: "1" if args.dry_run else "0"}
     if args.source != "auto":
@@ -322,8 +488,21 @@ def main(argv: list[str] | None = None) -> int:
         f", data from {args.source}" if args.source != "auto" else "")
     print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset{mode} with kernel "
           f"{kernel!r} into {out}")
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` ends a run as Ctrl-C does
+    write_failed = []
+
+    def save(entries, state):
+        """Write the results; a failure is reported in one line, once, and the run goes on."""
+        try:
+            write_results(out, entries, preset, created, _not_run(notebooks, entries), state)
+        except OSError as err:
+            if not write_failed:
+                print(f"python -m utils.run: cannot write the results in {out} "
+                      f"({err.strerror or err}); carrying on with the notebooks", file=sys.stderr)
+            write_failed.append(err)
 
     entries, state = [], "running"
+    save(entries, state)  # from the start: a run killed by SIGKILL still says what did not finish
     try:
         for i, notebook in enumerate(notebooks, 1):
             print(f"[{i}/{len(notebooks)}] {notebook.stem} ...", flush=True)
@@ -334,26 +513,27 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    note: {notebook.stem} has no entry in utils/reference.py", flush=True)
             if entry["status"] == "ok" and args.update_notebooks:
                 strip_run_metadata(out / notebook.name, notebook)
-            if i < len(notebooks):  # what finished so far survives a kill
-                write_results(out, entries, preset, created, _not_run(notebooks, entries), state)
+            save(entries, state)  # what finished so far survives a kill
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
         print("Interrupted: keeping the results of the notebooks that finished.", flush=True)
     finally:  # also after any other error of the runner itself
-        write_results(out, entries, preset, created, _not_run(notebooks, entries),
-                      "interrupted" if state == "running" else state)
-    if args.publish and state == "complete":
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        save(entries, "interrupted" if state == "running" else state)
+    if args.publish and state == "complete" and not write_failed:
         publish(entries, preset, created, PUBLISHED, run_folder=out)
         readme_table.update()
         print(f"Updated {os.path.relpath(PUBLISHED)}/RESULTS.md, results.json and gallery/, and "
               "the README's results table")
     failed = [e["name"] for e in entries if e["status"] != "ok"]
     print(f"Done: {len(entries) - len(failed)} ok, {len(failed)} failed"
-          + (f" ({', '.join(failed)})" if failed else "") + f". See {out / 'RESULTS.md'}")
+          + (f" ({', '.join(failed)})" if failed else "")
+          + (f". See {out / 'RESULTS.md'}" if not write_failed else
+             f"; the results could not be written in {out}"))
     if state == "interrupted":
         return 130
-    return 1 if failed else 0
+    return 2 if write_failed else 1 if failed else 0
 
 
 def _not_run(notebooks: list[Path], entries: list[dict]) -> list[str]:
@@ -371,4 +551,6 @@ def _summary(entry: dict) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == [EXECUTE_ONE]:
+        raise SystemExit(execute_one(*sys.argv[2:]))
     raise SystemExit(main())
