@@ -84,3 +84,21 @@ def test_figures_draw(tmp_path):
     ious = {"a": np.array([0.5, np.nan, 0.9]), "b": np.array([0.4, np.nan, 1.0])}
     fig = seg.plot_iou(ious, codes)
     fig.savefig(tmp_path / "i.png")
+
+
+def test_bootstrap_difference_is_zero_for_one_model_and_signed_for_two():
+    import numpy as np
+    import torch
+
+    from utils import segmentation as seg
+
+    targs = torch.randint(0, 3, (6, 4, 5))
+    good = targs.clone()
+    bad = torch.where(torch.rand(targs.shape) < 0.5, (targs + 1) % 3, targs)
+    cm_good, cm_bad = (seg.per_image_confusion(p, targs, 3) for p in (good, bad))
+    assert cm_good.shape == (6, 3, 3) and cm_good.sum() == targs.numel()
+    same = seg.bootstrap_difference(cm_good, cm_good, n_boot=20)
+    assert np.all(same["pixel_accuracy"] == 0) and np.all(same["mean_iou"] == 0)
+    diff = seg.bootstrap_difference(cm_good, cm_bad, n_boot=50, seed=1)
+    assert diff["pixel_accuracy"].shape == (50,) and np.all(diff["pixel_accuracy"] > 0)
+    assert np.all(diff["mean_iou"] > 0)

@@ -61,6 +61,33 @@ def mean_iou(iou: np.ndarray) -> float:
     return float(np.nanmean(iou))
 
 
+
+def per_image_confusion(preds: torch.Tensor, targs: torch.Tensor, n_classes: int) -> np.ndarray:
+    """One confusion matrix per image: `(N, n_classes, n_classes)` from `(N, H, W)` masks."""
+    return np.stack([confusion_matrix(p, t, n_classes).numpy() for p, t in zip(preds, targs)])
+
+
+def bootstrap_difference(cms_a: np.ndarray, cms_b: np.ndarray, ignore=(), n_boot: int = 1000,
+                         seed: int = 0) -> dict[str, np.ndarray]:
+    """Pixel accuracy and mean IoU of model a minus model b, on `n_boot` resamples of the images.
+
+    `cms_a` and `cms_b` are per-image confusion matrices of the same images. Each resample draws
+    images with replacement (the same draw for both models), sums their matrices and scores it, so
+    the spread of the differences is how much they would move on another set of images like these:
+    it says nothing about how much they move from one training seed to the next.
+    """
+    if cms_a.shape != cms_b.shape:
+        raise ValueError(f"confusion matrices {cms_a.shape} and {cms_b.shape} differ")
+    rng = np.random.default_rng(seed)
+    out = {"pixel_accuracy": [], "mean_iou": []}
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(cms_a), len(cms_a))
+        a, b = cms_a[idx].sum(0), cms_b[idx].sum(0)
+        out["pixel_accuracy"].append(pixel_accuracy(a, ignore) - pixel_accuracy(b, ignore))
+        iou_a, iou_b = iou_per_class(a, ignore), iou_per_class(b, ignore)
+        out["mean_iou"].append(mean_iou(iou_a) - mean_iou(iou_b))
+    return {k: np.asarray(v) for k, v in out.items()}
+
 # --- checks --------------------------------------------------------------------------------------
 
 
