@@ -167,3 +167,29 @@ def test_the_browser_check_reports_console_errors_and_missing_images(tmp_path):
     assert any("console error: boom" in p for p in problems), problems
     assert any("image did not load: missing.png" in p for p in problems), problems
     assert not any("outside" in p for p in problems), "requests outside the site are not errors"
+
+
+def test_a_site_is_rebuilt_in_place_but_a_folder_that_is_not_one_is_left_alone(tmp_path):
+    root = tiny_repo(tmp_path / "repo")
+    out = tmp_path / "out"
+    site.build(out, root=root)
+    site.build(out, root=root)  # its own site: replaced
+    assert (out / "index.html").exists()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "conf.py").write_text("# a learner's own file")
+    with pytest.raises(site.SiteError, match=r"--out .*docs exists and is not a site this command"):
+        site.build(docs, root=root)
+    assert sorted(p.name for p in docs.iterdir()) == ["conf.py"]
+    assert (docs / "conf.py").read_text() == "# a learner's own file"
+
+
+def test_a_new_site_with_a_broken_link_does_not_replace_the_old_one(tmp_path, monkeypatch):
+    root = tiny_repo(tmp_path / "repo")
+    out = tmp_path / "out"
+    site.build(out, root=root)
+    before = (out / "index.html").read_text()
+    monkeypatch.setattr(site, "broken_links", lambda folder: ["index.html: a broken link"])
+    with pytest.raises(site.SiteError, match="broken links, so the old one is kept"):
+        site.build(out, root=root)
+    assert (out / "index.html").read_text() == before

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 
-from .data import write_atomically
+from .data import ForeignFolder, write_atomically
 from .presets import DESCRIPTIONS
 from .run import ROOT, find_notebooks
 
@@ -173,10 +173,21 @@ def build(out: Path = SITE, root: Path = ROOT) -> list[str]:
             if done.returncode:
                 log = (done.stderr or done.stdout).replace(f"{src}/", "")
                 raise SiteError(f"Sphinx could not build the site:\n{log.strip()}")
+            problems = broken_links(html)  # checked before it replaces the old site
+            if problems:
+                raise SiteError("the new site has broken links, so the old one is kept:\n"
+                                + "\n".join(problems))
+            for kept in dest.iterdir():  # the cache's owner marker: this folder is a site we built
+                kept.rename(html / kept.name)
             dest.rmdir()
             html.rename(dest)
 
-        write_atomically(out, sphinx)
+        try:
+            write_atomically(out, sphinx)
+        except ForeignFolder as err:
+            raise SiteError(f"--out {out} exists and is not a site this command built (it has no "
+                            f"marker), so nothing in it is touched: give a new folder, or the "
+                            f"site's own (site/)") from err
     return pages
 
 
@@ -294,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"built {len(pages)} pages into {args.out} in {time.perf_counter() - start:.1f} s; "
           f"open {args.out / 'index.html'}")
-    problems = broken_links(args.out)
+    problems = []
     if args.browser:
         if not chromium():
             print(f"error: {INSTALL_CHROMIUM}", file=sys.stderr)
