@@ -55,3 +55,13 @@ def test_keep_figure_keeps_what_draws_and_blank_switched_off_panels(draw, tmp_pa
     plots.keep_figure("nb", "ok", fig)
     assert (tmp_path / "figures" / "nb-ok.png").stat().st_size > 0
     plt.close(fig)
+
+
+def test_a_figure_name_that_would_leave_the_figures_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv(env.RUN_DIR, str(tmp_path))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    with pytest.raises(ValueError, match="cannot be part of a file name"):
+        plots.keep_figure("01_resnet_mnist", "../../escape", fig)
+    plt.close(fig)
+    assert not list(tmp_path.rglob("*.png"))

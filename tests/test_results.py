@@ -81,3 +81,12 @@ def test_smoke_and_machine_dependent_numbers_are_never_comparable():
     assert "2019 GPU" in not_comparable("04_wgan_bedroom", "train_minutes", "full")
     record = make_record("04_wgan_bedroom", "full", {"swd_gap_closed": 0.9, "train_minutes": 30.0})
     assert record["reference"]["train_minutes"]["not_comparable"]
+
+
+@pytest.mark.parametrize("notebook, preset", [("../../x", "cpu"), ("01_resnet_mnist", "../cpu")])
+def test_names_that_would_write_outside_the_run_folder_are_refused(notebook, preset, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setenv(env.RUN_DIR, str(tmp_path / "run"))
+    with pytest.raises(ValueError, match="cannot be part of a file name"):
+        results.record_results(notebook, preset, {"accuracy": 0.5})
+    assert not (tmp_path / "run").exists() and not (tmp_path / "x.json").exists()

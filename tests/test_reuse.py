@@ -168,6 +168,73 @@ def test_read_image_names_a_bad_input(tmp_path):
         reuse.read_image(3)
 
 
+@pytest.mark.parametrize("suffix", [".tif", ".png"])
+def test_a_16_bit_greyscale_image_keeps_its_range(tmp_path, suffix):
+    """A dark 16-bit scan is scaled from 16 bits, not clipped to white."""
+    ramp = np.tile(np.linspace(0, 20_000, 64), (8, 1)).astype(np.uint16)  # all below 1/3 of full
+    Image.fromarray(ramp).save(tmp_path / f"scan{suffix}")
+    seen = np.asarray(reuse.read_image(tmp_path / f"scan{suffix}"))[..., 0].astype(float)
+    expected = ramp / 65535 * 255
+    assert np.abs(seen - expected).max() <= 1 and (seen == 255).mean() == 0
+
+
+def test_a_float_image_keeps_its_range():
+    img = Image.fromarray(np.tile(np.linspace(0, 1, 16, dtype=np.float32), (4, 1)), "F")
+    seen = np.asarray(reuse.read_image(img))[..., 0]
+    assert seen[0, 0] == 0 and seen[0, -1] == 255 and 100 < seen[0, 8] < 160
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    photo = Image.new("RGB", (40, 10), "red")
+    exif = photo.getexif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    photo.save(tmp_path / "phone.jpg", exif=exif)
+    assert reuse.read_image(tmp_path / "phone.jpg").size == (10, 40)
+
+
+def test_an_oversized_image_is_shrunk_with_a_notice(tmp_path, capsys):
+    Image.new("L", (reuse.MAX_INPUT_SIDE * 2, 8), 128).save(tmp_path / "wide.png")
+    img = reuse.read_image(tmp_path / "wide.png")
+    assert max(img.size) == reuse.MAX_INPUT_SIDE
+    assert f"{reuse.MAX_INPUT_SIDE * 2}x8 pixels, shrunk to" in capsys.readouterr().out
+
+
+def test_an_oversized_jpeg_is_decoded_small(tmp_path, monkeypatch):
+    Image.new("RGB", (reuse.MAX_INPUT_SIDE * 3, 64), "blue").save(tmp_path / "big.jpg")
+    drafts = []
+    plain = Image.Image.draft
+    monkeypatch.setattr(Image.Image, "draft", lambda self, *a: drafts.append(a) or plain(self, *a))
+    assert max(reuse.read_image(tmp_path / "big.jpg").size) == reuse.MAX_INPUT_SIDE
+    assert drafts, "a big JPEG is decoded at a reduced size"
+
+
+def test_a_decompression_bomb_is_refused_by_name(tmp_path, monkeypatch):
+    Image.new("L", (100, 100)).save(tmp_path / "bomb.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)
+    with pytest.raises(reuse.InputError, match=r"my_image = '.*bomb.png' is too large"):
+        reuse.read_image(tmp_path / "bomb.png")
+
+
+def test_inputs_are_checked_in_the_set_up_cell():
+    reuse.check_inputs(my_image=reuse.draw_digit(), my_text="one thousand two hundred")
+    with pytest.raises(reuse.InputError, match="my_text = 'one and two'"):
+        reuse.check_inputs(my_text="one and two")
+    with pytest.raises(reuse.InputError, match="my_image = 'missing.png': no such file"):
+        from utils.setup import setup
+
+        setup("smoke", "01_resnet_mnist", my_image="missing.png")
+
+
+@pytest.mark.parametrize("name", ["../../../x", "/etc/passwd", "a/b", "..", "", "x\x00y"])
+def test_a_name_that_would_leave_its_folder_is_refused(name, photos, tmp_path):
+    learn = reuse.image_to_image_learner(nn.Conv2d(3, 3, 1), photos)
+    with pytest.raises(reuse.ExportError, match="cannot be part of a file name"):
+        reuse.export(learn, name, "smoke", "superres", folder=tmp_path / "models")
+    with pytest.raises(reuse.ExportError, match="cannot be part of a file name"):
+        reuse.export(learn, "06_superres_feature_loss", name, "superres", folder=tmp_path)
+    assert not (tmp_path / "models").exists() and not list(tmp_path.parent.glob("x*"))
+
+
 @pytest.mark.parametrize("invert", [False, True])
 def test_a_digit_photo_is_made_to_look_like_mnist(invert):
     photo = reuse.draw_digit(7)

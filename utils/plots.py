@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PathCollection
 
-from .results import run_dir
+from .results import check_name, run_dir
 
 
 def keep_figure(notebook: str, name: str, fig=None) -> None:
@@ -18,6 +18,7 @@ def keep_figure(notebook: str, name: str, fig=None) -> None:
     folder) it does nothing, so notebooks can call it unconditionally. The figures that
     `utils.run.GALLERY` names are published to results/gallery/ by a `cpu` run, for the README.
     """
+    check_name(notebook, "notebook"), check_name(name, "figure name")
     fig = fig or plt.gcf()
     check_not_empty(fig, f"{notebook}-{name}")
     folder = run_dir()

@@ -5,11 +5,25 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
 from . import env
 from .reference import for_notebook, not_comparable
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # what may name a file: no folders, no `..`
+
+
+def check_name(value, what: str) -> str:
+    """`value` if it can be part of a file name in a folder the project writes (a notebook, preset,
+    figure or export name), else a ValueError naming it: nothing is ever written outside its
+    folder, whatever a name holds."""
+    if not isinstance(value, str) or not NAME.fullmatch(value) or ".." in value:
+        raise ValueError(f"{what} = {value!r} cannot be part of a file name: use letters, "
+                         f"digits, '_', '-' and '.', starting with a letter or digit (no folders, "
+                         f"no '..').")
+    return value
 
 
 def run_dir() -> Path | None:
@@ -123,6 +137,7 @@ def record_results(notebook: str, preset: str, metrics: dict) -> dict:
 
     Every number comes from the run itself: pass what the notebook measured, never a constant.
     """
+    check_name(notebook, "notebook"), check_name(preset, "preset")
     record = make_record(notebook, preset, metrics, dry_run=in_dry_run())
     print(format_table(record))
     folder = run_dir()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from . import superres
-from .results import run_dir
+from .results import check_name, run_dir
 
 FORMAT = "lesson7-export"
 FORMAT_VERSION = 1
@@ -125,6 +125,10 @@ def export(learn, notebook: str, preset: str, kind: str, info: dict | None = Non
     """
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} is not one of {KINDS}")
+    try:
+        check_name(notebook, "notebook"), check_name(preset, "preset")
+    except ValueError as err:
+        raise ExportError(f"{err} Exports go into {export_folder()} and nowhere else.") from None
     folder = Path(folder) if folder is not None else export_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / export_name(notebook, preset)
@@ -232,33 +236,95 @@ def predict(learn, item=None, **kwargs):
 # --- inputs --------------------------------------------------------------------------------------
 
 
+MAX_INPUT_SIDE = 4096  # a larger image is shrunk to this (with a notice): every helper stays small
+WIDE_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # 16- and 32-bit greyscale
+
+
 def read_image(source, name: str = "my_image") -> Image.Image:
-    """An RGB image from a path, a PIL image or an array; greyscale is repeated in three channels,
-    transparency is laid over white. Bad input raises InputError naming `name` and the value."""
+    """An RGB image from a path, a PIL image or an array, as it is meant to be seen: its EXIF
+    orientation applied, 16- and 32-bit greyscale scaled to its real range (not clipped),
+    greyscale repeated in three channels, transparency laid over white, and an image larger than
+    MAX_INPUT_SIDE shrunk to it with a notice (JPEGs decoded at the smaller size, so memory stays
+    bounded). Bad input raises InputError naming `name` and the value."""
     if isinstance(source, np.ndarray):
-        source = Image.fromarray(source)
+        try:
+            source = Image.fromarray(source)
+        except (TypeError, ValueError) as err:
+            raise InputError(f"{name} is an array of shape {source.shape} and type {source.dtype}"
+                             f" that is not an image ({err}). Give {ACCEPTED_IMAGES}.") from None
     if isinstance(source, Image.Image):
         img = source
     elif isinstance(source, str | os.PathLike):
-        path = Path(source).expanduser()
-        if not path.is_file():
-            raise InputError(f"{name} = {str(source)!r}: no such file. Give {ACCEPTED_IMAGES}, "
-                             "or None for the default input.")
-        try:
-            with Image.open(path) as opened:
-                img = opened.copy()
-        except (UnidentifiedImageError, OSError) as err:
-            raise InputError(f"{name} = {str(source)!r} is not an image that can be read "
-                             f"({type(err).__name__}). Give {ACCEPTED_IMAGES}.") from None
+        img = _open(Path(source).expanduser(), source, name)
     else:
         raise InputError(f"{name} is a {type(source).__name__}; give {ACCEPTED_IMAGES}.")
     if img.width < 1 or img.height < 1:
         raise InputError(f"{name} is an empty image ({img.width}x{img.height} pixels).")
+    img = _real_range(img)
+    img = ImageOps.exif_transpose(img)
+    if max(img.size) > MAX_INPUT_SIDE:
+        before = img.size
+        img = img.copy()
+        img.thumbnail((MAX_INPUT_SIDE, MAX_INPUT_SIDE), Image.LANCZOS)
+        print(f"{name}: {before[0]}x{before[1]} pixels, shrunk to {img.width}x{img.height} "
+              f"(the largest side used here is {MAX_INPUT_SIDE}).")
     if img.mode in ("RGBA", "LA", "PA") or img.mode == "P" and "transparency" in img.info:
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(white, rgba)
     return img.convert("RGB")
+
+
+def _open(path: Path, source, name: str) -> Image.Image:
+    if not path.is_file():
+        raise InputError(f"{name} = {str(source)!r}: no such file. Give {ACCEPTED_IMAGES}, "
+                         "or None for the default input.")
+    try:
+        with Image.open(path) as opened:
+            if max(opened.size) > MAX_INPUT_SIDE:  # JPEG: decode at a fraction of the size
+                opened.draft("RGB", (MAX_INPUT_SIDE, MAX_INPUT_SIDE))
+            opened.load()
+            return opened.copy()
+    except Image.DecompressionBombError as err:
+        raise InputError(f"{name} = {str(source)!r} is too large to open safely ({err}). Shrink "
+                         f"it to at most {MAX_INPUT_SIDE} pixels a side first.") from None
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise InputError(f"{name} = {str(source)!r} is not an image that can be read "
+                         f"({type(err).__name__}). Give {ACCEPTED_IMAGES}.") from None
+
+
+def _real_range(img: Image.Image) -> Image.Image:
+    """16- and 32-bit greyscale as 8-bit, scaled from the range its type holds (PNG's 16 bits open
+    as 32-bit "I"; floats are taken as 0 to 1 when they fit), keeping its EXIF."""
+    if img.mode not in WIDE_MODES:
+        return img
+    a = np.asarray(img, dtype=np.float64)
+    if not np.isfinite(a).all():
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+    if img.mode == "F":
+        top = 1.0 if a.min() >= 0 and a.max() <= 1 else max(a.max(), 1e-12)
+        a = np.clip(a, 0, None) / top
+    else:
+        a = np.clip(a, 0, None) / (65535.0 if a.max() <= 65535 else a.max())
+    out = Image.fromarray(np.round(a * 255).astype(np.uint8), "L")
+    if "exif" in img.info:
+        out.info["exif"] = img.info["exif"]
+    exif = img.getexif()
+    if exif:
+        out.getexif().update(exif)
+    return out
+
+
+def check_inputs(my_image=None, my_text=None) -> None:
+    """In a notebook's set-up cell, before any training: the notebook's own input, if one is
+    given, is checked now, with the messages the last cell would give after all the training."""
+    if my_image is not None:
+        read_image(my_image, "my_image")
+    if my_text is not None:
+        from .data.standins.human_numbers import words
+
+        vocab = sorted({w for n in range(1, 10_000) for w in words(n).split()} | {"."})
+        words_in(my_text, vocab, "my_text")
 
 
 def draw_digit(digit: int = 3, size: tuple[int, int] = (120, 90)) -> Image.Image:

@@ -12,7 +12,7 @@ FIGURE_DPI = 72  # figures in the notebooks: readable, and a notebook stays unde
 
 
 def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = False,
-          seed: int = 42) -> tuple[str, bool]:
+          seed: int = 42, *, my_image=None, my_text=None) -> tuple[str, bool]:
     """Set a notebook up and return `(PRESET, DRY_RUN)`: the resolved preset and the dry-run flag.
 
     Applies `utils.warnings_filters`, prints `utils.presets.banner`, switches the dry run on or off
@@ -20,14 +20,19 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     figures at FIGURE_DPI, those of photos as JPEG (the
     copies `keep_figure` saves keep 100 dpi and PNG) and seeds Python, NumPy and torch with `seed`.
     Bad values stop here, before anything is built: an unknown preset, a seed NumPy cannot take, a
-    non-bool dry_run.
+    non-bool dry_run, a notebook name that cannot name a file, and the notebook's own input
+    (`my_image`, `my_text`) when one is given (`utils.reuse.check_inputs`).
     """
     from . import claims
     from .dry_run import requested, start_dry_run
     from .presets import banner, check_seed, resolve_preset, set_seed
+    from .results import check_name
+    from .reuse import check_inputs
 
     resolved, seed = resolve_preset(preset), check_seed(seed)
     requested(dry_run)  # checks dry_run and LESSON7_DRY_RUN before anything is printed
+    check_name(notebook, "NOTEBOOK")
+    check_inputs(my_image=my_image, my_text=my_text)
     warnings_filters.apply()
     banner(preset, notebook)
     on = start_dry_run(dry_run)
