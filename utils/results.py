@@ -138,8 +138,15 @@ def record_results(notebook: str, preset: str, metrics: dict) -> dict:
     Every number comes from the run itself: pass what the notebook measured, never a constant.
     """
     check_name(notebook, "notebook"), check_name(preset, "preset")
+    from .claims import outcomes
+
     record = make_record(notebook, preset, metrics, dry_run=in_dry_run())
+    record["claims"] = outcomes()
     print(format_table(record))
+    failed = [o["sentence"] for o in record["claims"] if o["held"] is False]
+    if failed:
+        print(f"{len(failed)} claim(s) of the prose did not hold on this run: "
+              + "; ".join(repr(f) for f in failed))
     folder = run_dir()
     if folder is not None:
         (folder / "metrics").mkdir(parents=True, exist_ok=True)
