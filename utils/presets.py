@@ -128,8 +128,20 @@ def check_seed(seed) -> int:
     return int(seed)
 
 
+_cudnn = {"deterministic": True}  # set by utils.gpu.configure from a notebook's settings
+
+
+def set_deterministic(on: bool) -> None:
+    """cuDNN deterministic (smoke, cpu: reruns agree) or benchmarking (full on a GPU: faster,
+    not bit-for-bit reproducible). `set_seed` keeps the choice."""
+    _cudnn["deterministic"] = bool(on)
+    torch.backends.cudnn.deterministic = bool(on)
+    torch.backends.cudnn.benchmark = not on
+
+
 def set_seed(seed: int, num_threads: int | None = None) -> None:
-    """Seed Python, NumPy and torch (CPU and CUDA) and make cuDNN deterministic.
+    """Seed Python, NumPy and torch (CPU and CUDA); cuDNN stays deterministic unless the settings
+    asked for benchmarking (`set_deterministic`).
 
     On the CPU, torch uses `num_threads` threads (default: all cores), which keeps timings
     comparable between runs.
@@ -140,7 +152,7 @@ def set_seed(seed: int, num_threads: int | None = None) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
-    torch.backends.cudnn.deterministic = True
-    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = _cudnn["deterministic"]
+    torch.backends.cudnn.benchmark = not _cudnn["deterministic"]
     if num_threads:
         torch.set_num_threads(num_threads)

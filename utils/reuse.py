@@ -522,7 +522,8 @@ def word_model_learner(model):
     from fastcore.basics import noop
 
     ids = [(torch.zeros(2, dtype=torch.long), torch.zeros(2, dtype=torch.long))]
-    dls = DataLoaders.from_dsets(TfmdLists(ids, noop), TfmdLists(ids, noop), bs=1)
+    dls = DataLoaders.from_dsets(TfmdLists(ids, noop), TfmdLists(ids, noop), bs=1,
+                                 device=torch.device("cpu"))  # exports load and predict on the CPU
     return Learner(dls, model, loss_func=CrossEntropyLossFlat())
 
 

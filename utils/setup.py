@@ -16,7 +16,8 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     """Set a notebook up and return `(PRESET, DRY_RUN)`: the resolved preset and the dry-run flag.
 
     Applies `utils.warnings_filters`, prints `utils.presets.banner`, switches the dry run on or off
-    (`utils.dry_run.start_dry_run`), tells `utils.claims` which preset judges claims, shows
+    (`utils.dry_run.start_dry_run`), tells `utils.claims` which preset judges claims, gives every
+    Learner the device audit of `utils.device_audit` (naming `notebook` in its errors), shows
     figures at FIGURE_DPI, those of photos as JPEG (the
     copies `keep_figure` saves keep 100 dpi and PNG) and seeds Python, NumPy and torch with `seed`.
     Bad values stop here, before anything is built: an unknown preset, a seed NumPy cannot take, a
@@ -24,8 +25,10 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     (`my_image`, `my_text`) when one is given (`utils.reuse.check_inputs`).
     """
     from . import claims
+    from .device_audit import install as install_device_audit
     from .dry_run import requested, start_dry_run
-    from .presets import banner, check_seed, resolve_preset, set_seed
+    from .gpu import doctor
+    from .presets import banner, check_seed, resolve_preset, set_deterministic, set_seed
     from .results import check_name
     from .reuse import check_inputs
 
@@ -34,7 +37,11 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     check_name(notebook, "NOTEBOOK")
     check_inputs(my_image=my_image, my_text=my_text)
     warnings_filters.apply()
+    set_deterministic(True)  # until the settings say otherwise (utils.gpu.configure)
     banner(preset, notebook)
+    advice = doctor()
+    if advice:
+        print(advice)
     on = start_dry_run(dry_run)
     import matplotlib
 
@@ -44,4 +51,5 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     show_photos_as_jpeg()
     set_seed(seed)
     claims.start(resolved, on)
+    install_device_audit(notebook)
     return resolved, on
