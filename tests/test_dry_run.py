@@ -114,23 +114,35 @@ SETTINGS = {  #      smoke   cpu    full
 }
 
 
+BATCH_SIZES = ["batch_size", "crit_batch_size", "batch_size2", "curve_bs"]
+
+
 def test_a_dry_run_keeps_every_setting_but_cuts_batch_sizes_on_a_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    real, dry = presets.pick(SETTINGS, "full"), presets.pick(SETTINGS, "full", dry_run=True)
-    batch_sizes = {"batch_size", "crit_batch_size", "batch_size2", "curve_bs"}
-    cut = batch_sizes | {"n_train", "n_valid"}
+    real = presets.pick(SETTINGS, "full", batch_sizes=BATCH_SIZES)
+    dry = presets.pick(SETTINGS, "full", dry_run=True, batch_sizes=BATCH_SIZES)
+    cut = set(BATCH_SIZES) | {"n_train", "n_valid"}
     assert {k: v for k, v in dry.items() if k not in cut} == {
         k: v for k, v in real.items() if k not in cut}
     assert dry["n_train"] == dry["n_valid"] == dry_run.ITEMS
-    assert all(dry[k] == dry_run.CPU_BATCH_SIZE for k in batch_sizes) and real["batch_size"] == 128
-    assert presets.pick(SETTINGS, "cpu", dry_run=True)["batch_size2"] == 0  # 0: no such stage
+    assert all(dry[k] == dry_run.CPU_BATCH_SIZE for k in BATCH_SIZES) and real["batch_size"] == 128
+    assert presets.pick(SETTINGS, "cpu", dry_run=True, batch_sizes=BATCH_SIZES)["batch_size2"] == 0
 
 
-def test_on_a_gpu_a_dry_run_keeps_the_batch_sizes(monkeypatch):
+def test_on_a_gpu_a_dry_run_keeps_the_batch_sizes_and_two_batches_of_items(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    dry, real = presets.pick(SETTINGS, "full", dry_run=True), presets.pick(SETTINGS, "full")
-    assert dry == {**real, "n_train": dry_run.ITEMS, "n_valid": dry_run.ITEMS}
-    assert presets.pick(SETTINGS, "smoke", dry_run=True)["n_valid"] == 8  # already fewer
+    dry = presets.pick(SETTINGS, "full", dry_run=True, batch_sizes=BATCH_SIZES)
+    real = presets.pick(SETTINGS, "full", batch_sizes=BATCH_SIZES)
+    assert dry == {**real, "n_train": 256, "n_valid": 256}  # two of the largest batch, 128
+    smoke = presets.pick(SETTINGS, "smoke", dry_run=True, batch_sizes=BATCH_SIZES)
+    assert smoke["n_valid"] == 8 and smoke["n_train"] == 48  # already fewer than 2 x 32
+
+
+def test_only_declared_batch_sizes_are_cut_and_undeclared_names_are_refused():
+    dry = dry_run.shorten({"batch_size": 64, "other_bs": 64}, ["batch_size"], gpu=False)
+    assert dry == {"batch_size": dry_run.CPU_BATCH_SIZE, "other_bs": 64}
+    with pytest.raises(ValueError, match="batch_sizes names \\['bs'\\]"):
+        presets.pick({"batch_size": (1, 2, 3)}, "cpu", batch_sizes=["bs"])
 
 
 def test_a_dry_run_record_has_no_floor_and_is_never_published(tmp_path):

@@ -22,7 +22,7 @@ from . import env
 TRAIN_BATCHES = 2  # training batches per `fit`, which stops after its first epoch
 VALID_BATCHES = 2  # batches of every validation, `validate` and `get_preds`, and at least...
 CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU keeps the preset's)
-ITEMS = 9  # ...this many (a 3x3 grid of top losses); and at most ITEMS to train and to validate
+ITEMS = 9  # ...this many (a 3x3 grid of top losses); on a CPU at most ITEMS to train and validate
 
 
 def requested(dry_run: bool = False) -> bool:
@@ -134,21 +134,26 @@ def start_dry_run(dry_run: bool = False) -> bool:
     return on
 
 
-def is_batch_size(key: str) -> bool:
-    """Settings named `batch_size`, `*_batch_size`, `batch_size*` or `*_bs` are batch sizes."""
-    return key.startswith("batch_size") or key.endswith("batch_size") or key.endswith("_bs")
+def shorten(cfg: dict, batch_sizes=(), gpu: bool | None = None) -> dict:
+    """A preset's settings for a dry run: the same models, sizes and stages, on fewer items.
 
-
-def shorten(cfg: dict) -> dict:
-    """A preset's settings for a dry run: the same models, sizes and stages, on at most ITEMS
-    training and validation items (`n_train`, `n_valid`: None means all), so that the passes a
-    notebook makes over its data outside `fit` are short too; on a CPU, where one step of a `full`
-    model can take a minute, every batch size is also cut to CPU_BATCH_SIZE."""
+    `batch_sizes` names the settings that are batch sizes (declared by the notebook's `pick`). On a
+    CPU (`gpu` False), where one step of a `full` model can take a minute, each is cut to
+    CPU_BATCH_SIZE and `n_train`/`n_valid` (None means all) to at most ITEMS. On a GPU the batch
+    sizes stay the preset's, and `n_train`/`n_valid` keep at least two of the largest batch, so
+    that a training loader that drops its last partial batch still has two to train on.
+    """
+    gpu = torch.cuda.is_available() if gpu is None else gpu
+    unknown = [k for k in batch_sizes if k not in cfg]
+    if unknown:
+        raise ValueError(f"batch_sizes names {unknown}, which the settings do not have: declare "
+                         f"only settings of the table ({', '.join(cfg)}).")
+    sizes = {k: cfg[k] for k in batch_sizes if isinstance(cfg[k], int) and cfg[k] > 0}
+    items = max(ITEMS, 2 * max(sizes.values(), default=1)) if gpu else ITEMS
     short = dict(cfg)
     for key in ("n_train", "n_valid"):
         if key in short:
-            short[key] = ITEMS if short[key] is None else min(short[key], ITEMS)
-    if not torch.cuda.is_available():
-        short.update({k: min(v, CPU_BATCH_SIZE) for k, v in short.items()
-                      if is_batch_size(k) and isinstance(v, int) and v > 0})
+            short[key] = items if short[key] is None else min(short[key], items)
+    if not gpu:
+        short.update({k: min(v, CPU_BATCH_SIZE) for k, v in sizes.items()})
     return short

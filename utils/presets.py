@@ -94,8 +94,10 @@ def explain_out_of_memory() -> None:
     shell.set_custom_exc((torch.cuda.OutOfMemoryError,), hint)
 
 
-def pick(settings: dict[str, tuple], preset: str, dry_run: bool = False) -> dict:
-    """Pick one preset's column from a settings table (for a dry run, see `utils.dry_run.shorten`).
+def pick(settings: dict[str, tuple], preset: str, dry_run: bool = False,
+         batch_sizes: tuple[str, ...] | list[str] = ()) -> dict:
+    """Pick one preset's column from a settings table; `batch_sizes` names its batch-size settings,
+    which a dry run cuts on a CPU and keeps on a GPU (`utils.dry_run.shorten`).
 
     `settings` maps each setting's name to a tuple of values in the order of PRESETS, so that a
     notebook shows what changes between presets in one readable table:
@@ -113,10 +115,13 @@ def pick(settings: dict[str, tuple], preset: str, dry_run: bool = False) -> dict
                 f"{PRESETS}; got {values!r}."
             )
         picked[key] = values[column]
+    missing = [k for k in batch_sizes if k not in settings]
+    if missing:
+        raise ValueError(f"batch_sizes names {missing}, which the settings table does not have.")
     if dry_run:
         from .dry_run import shorten
 
-        picked = shorten(picked)
+        picked = shorten(picked, batch_sizes)
     return picked
 
 
