@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+
+DOWNLOAD_TIMEOUT_S = 60.0  # a weights download that receives nothing for this long fails
 
 
 def cached_weights_path(weights) -> Path:
@@ -23,9 +27,25 @@ def pretrained_available(weights, try_download: bool = False, verbose: bool = Tr
     if not try_download:
         return False
     try:
-        weights.get_state_dict(progress=False)
+        with socket_timeout(DOWNLOAD_TIMEOUT_S):
+            weights.get_state_dict(progress=False)
         return True
-    except Exception as err:  # no internet, a proxy, a damaged download
+    except Exception as err:  # no internet, a proxy, a server that never answers, a bad file
         if verbose:
-            print(f"could not download {weights} ({type(err).__name__}): using random weights")
+            why = (f"no answer for {DOWNLOAD_TIMEOUT_S:g} s" if isinstance(err, TimeoutError)
+                   or isinstance(getattr(err, "reason", None), TimeoutError)
+                   else type(err).__name__)
+            print(f"could not download {weights} ({why}): using random weights")
         return False
+
+
+@contextmanager
+def socket_timeout(seconds: float):
+    """torch.hub downloads with urllib and no timeout of its own: a server that accepts and never
+    answers would hang the notebook. For the download, sockets give up after `seconds` idle."""
+    before = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(before)
