@@ -70,3 +70,15 @@ def test_images_load_in_the_layout_of_fastai_batches(tmp_path):
     assert x.shape == (2, 3, 4, 6) and x.is_contiguous()  # not a channels-last view
     assert x[1, 0, 0, 0].item() == pytest.approx(10 / 255)
     assert x[0, 2, 3, 5].item() == pytest.approx(30 / 255)
+
+
+def test_the_cost_of_a_full_model_is_counted_and_the_estimate_takes_the_slower_of_two():
+    from utils import throughput
+
+    c = throughput.cost("04_wgan_bedroom")
+    assert 0.1 < c["gflops"] < 10 and c["extra_gflops"] > 0 and c["params_m"] > 1
+    p = throughput.PIPELINES[2]
+    slow_loader = throughput.estimate(p, c, rate_per_worker=1.0)  # loading dominates
+    assert slow_loader["H100"] == slow_loader["T4"] == slow_loader["load_hours"]
+    fast_loader = throughput.estimate(p, c, rate_per_worker=1e9)  # compute dominates
+    assert fast_loader["T4"] > fast_loader["H100"] > fast_loader["load_hours"]
