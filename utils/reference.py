@@ -169,14 +169,13 @@ NOTEBOOKS: dict[str, NotebookReference] = {
     ),
     "07_rnn_human_numbers": NotebookReference(
         title="RNNs from scratch on human numbers",
-        headline="ours_accuracy_mean",
-        # our design's accuracy on the validation split, the mean over its seeds (section 9).
-        # smoke: 6 epochs on a fifth of the stream, whose short validation rows are mostly cold
-        # starts: well above the 0.16 of always predicting the most common word;
-        # cpu and full: the mean of four seeds of the design chosen on the tuning split, trained
-        # on the whole training split; the cpu run's seeds gave 0.889 to 0.953, mean 0.931, so
-        # 0.91 leaves one bad seed's worth of margin (the book's regularised LSTM: 0.90 here)
-        floors={"smoke": 0.4, "cpu": 0.91, "full": 0.91},
+        headline="lstm_regularised_accuracy",
+        # fastbook's regularised LSTM (LMModel7, dropout 0.4), one run from the notebook's seed,
+        # on the book's validation split (section 8). smoke: one epoch on a fifth of the stream
+        # must beat always predicting the most common word (about 0.15);
+        # cpu and full: the book's one run reached 0.869, and 07b's four seeds of the same recipe
+        # on cpu gave 0.837 to 0.926: 0.8 is below the lowest of them, so one unlucky seed passes
+        floors={"smoke": 0.2, "cpu": 0.8, "full": 0.8},
         published={
             "baseline_accuracy": Published(
                 0.1517, f"always predict 'thousand'; {BOOK_SPLIT}", FASTBOOK_12),
@@ -213,8 +212,26 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.755, "Model5: 2-layer GRU, bptt 20, fit_one_cycle(10, 1e-2) "
                 "(v1 repo 0.807, v2 port 0.844)", COURSE_V3_RNN),
             "lstm_regularised_accuracy": Published(
-                0.8694, "LMModel7: LSTM + dropout 0.5 + weight tying + AR 2 / TAR 1; "
+                0.8694, "LMModel7: LSTM + dropout 0.4 + weight tying + AR 2 / TAR 1; "
                 "fit_one_cycle(15, 1e-2, wd=0.1)", FASTBOOK_12),
+        },
+    ),
+    "07b_rnn_regularised_gru": NotebookReference(
+        title="A recurrent net of our own on human numbers",
+        headline="ours_accuracy_mean",
+        # our design's accuracy on the validation split, the mean over its seeds (section 5).
+        # smoke: 6 epochs on a fifth of the stream, whose short validation rows are mostly cold
+        # starts: well above the 0.16 of always predicting the most common word;
+        # cpu and full: the mean of four seeds of the design chosen on the tuning split, trained
+        # on the whole training split; the cpu run's seeds gave 0.889 to 0.953, mean 0.931, a
+        # standard error of the mean of 0.015: 0.91 sits about 1.4 of them below (the book's
+        # regularised LSTM on the same seeds: mean 0.891, 0.837 to 0.926)
+        floors={"smoke": 0.4, "cpu": 0.91, "full": 0.91},
+        published={
+            "lstm_regularised_accuracy_mean": Published(
+                0.8694, "LMModel7(len(vocab), 64, 2, 0.4): LSTM + dropout 0.4 + weight tying + "
+                "AR 2 / TAR 1; fit_one_cycle(15, 1e-2, wd=0.1); one run (ours: the mean over the "
+                f"same seeds as our design); {BOOK_SPLIT}", FASTBOOK_12),
         },
     ),
 }
