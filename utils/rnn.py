@@ -54,10 +54,11 @@ def arrange(seqs, bs):
     return L(seqs[row * per_row + j] for j in range(per_row) for row in range(bs))
 
 
-def book_dls(ids, sl, bs=64, every_word=False, keep_order=True, tuning=False):
+def book_dls(ids, sl, bs=64, every_word=False, keep_order=True, tuning=False, num_workers=0):
     """fastbook's data: sequences of the stream `ids`, the first 80% to train, the rest to
     validate; `tuning`: the last 20% of the training part stands in for the validation split.
-    The batches go to fastai's default device (the GPU when there is one)."""
+    The batches go to fastai's default device (the GPU when there is one); `num_workers` is the
+    notebook's setting (word ids in memory: none)."""
     seqs = sequences(ids, sl, every_word)
     cut = int(len(seqs) * 0.8)
     train, valid = seqs[:cut], seqs[cut:]
@@ -66,7 +67,8 @@ def book_dls(ids, sl, bs=64, every_word=False, keep_order=True, tuning=False):
         train, valid = train[:cut], train[cut:]
     train, valid = (arrange(train, bs), arrange(valid, bs)) if keep_order else (train, valid)
     return DataLoaders.from_dsets(train, valid, bs=bs, shuffle=False, drop_last=keep_order,
-                                  num_workers=0, device=default_device())
+                                  num_workers=num_workers, device=default_device(),
+                                  pin_memory=torch.cuda.is_available())
 
 
 # --- notebook 07b's error analysis: accuracy by the role of a word in its number ----------------

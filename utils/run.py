@@ -52,6 +52,7 @@ GALLERY = {  # figures kept with keep_figure that --publish copies to results/ga
     "05_superres_gan": ["comparison", "losses"],
     "06_superres_feature_loss": ["comparison"],
     "07_rnn_human_numbers": ["results", "gradient-through-time"],
+    "07b_rnn_regularised_gru": ["accuracy-by-role"],
 }
 
 
