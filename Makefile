@@ -20,19 +20,19 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into runs/ (nothing else)
-	$(BIN)/python -m utils.run --preset $(PRESET)
+	$(BIN)/python -m tools.run --preset $(PRESET)
 
 bench: $(STAMP)  ## fastai's fit vs a plain loop; time per section of the notebooks in ONLY (or all)
-	$(BIN)/python -m utils.bench --preset $(PRESET) $(if $(ONLY),--only $(ONLY))
+	$(BIN)/python -m tools.bench --preset $(PRESET) $(if $(ONLY),--only $(ONLY))
 
 test: $(STAMP) lint  ## lint, unit tests, papermill smoke runs and nbval over the notebooks
 	LESSON7_PRESET=smoke $(BIN)/python -m pytest
 
 check-full: $(STAMP)  ## the full preset's whole code path, offline, each fit cut to 2 batches (any machine)
-	$(BIN)/python -m utils.run --preset full --source offline --dry-run --out runs/check-full
+	$(BIN)/python -m tools.run --preset full --source offline --dry-run --out runs/check-full
 
 gpu-check: $(STAMP)  ## on a CUDA GPU: every notebook on smoke and as a full dry run; report in results/gpu/
-	$(BIN)/python -m utils.gpu_check
+	$(BIN)/python -m tools.gpu_check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,16 +41,16 @@ lab: $(STAMP)  ## JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
 images: $(STAMP)  ## redraw every diagram in images/
-	$(BIN)/python -m utils.diagrams
+	$(BIN)/python -m tools.diagrams
 
 notebooks: $(STAMP)  ## re-run on cpu; outputs back into notebooks/, results into results/
-	$(BIN)/python -m utils.run --preset cpu --update-notebooks --publish
+	$(BIN)/python -m tools.run --preset cpu --update-notebooks --publish
 
 site: $(STAMP)  ## the course website in site/, from the committed notebooks (not re-run)
-	$(BIN)/python -m utils.site
+	$(BIN)/python -m tools.site
 
 site-check: $(STAMP)  ## the site, then every page in headless Chromium; screenshots in site/_screenshots/
-	$(BIN)/python -m utils.site --browser
+	$(BIN)/python -m tools.site --browser
 
 clean:
 	rm -rf $(VENV) runs site .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Sphinx settings of the course website; `make site` (utils/site.py) stages its sources."""
+"""Sphinx settings of the course website; `make site` (tools/site.py) stages its sources."""
 
 project = "Lesson 7 on fastai 2.8"
 html_title = project

@@ -15,7 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import data, env, run
+from tools import run
+from utils import data, env
 
 STANDINS = (data.mnist, data.camvid, data.lsun_bedrooms, data.pets, data.human_numbers)
 BASE_ENV = dict(os.environ)  # before any test monkeypatches it: what the background jobs inherit

@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from utils import bench
+from tools import bench
+from utils import overhead
 
 
 def executed(*cells):
@@ -38,7 +39,7 @@ def test_fit_vs_loop_times_both_and_both_learn():
     torch.manual_seed(0)
     x = torch.randn(64, 4)
     y = (x[:, 0] > 0).long()
-    r = bench.fit_vs_loop(lambda: nn.Linear(4, 2), (x, y, x[:32], y[:32]), bs=16, lr=0.1,
+    r = overhead.fit_vs_loop(lambda: nn.Linear(4, 2), (x, y, x[:32], y[:32]), bs=16, lr=0.1,
                           epochs=2, loss_func=nn.CrossEntropyLoss())
     assert r["fastai_s_per_epoch"] > 0 and r["plain_s_per_epoch"] > 0
     assert r["fastai_accuracy"] > 0.8 and r["plain_accuracy"] > 0.8  # chance is 0.5
@@ -66,7 +67,7 @@ def test_images_load_in_the_layout_of_fastai_batches(tmp_path):
     for i in range(2):
         files.append(tmp_path / f"{i}.png")
         Image.new("RGB", (6, 4), (10 * i, 20, 30)).save(files[-1])
-    x = bench.load_images(files)
+    x = overhead.load_images(files)
     assert x.shape == (2, 3, 4, 6) and x.is_contiguous()  # not a channels-last view
     assert x[1, 0, 0, 0].item() == pytest.approx(10 / 255)
     assert x[0, 2, 3, 5].item() == pytest.approx(30 / 255)

@@ -1,6 +1,6 @@
 """The diagrams in images/ are drawn by code, identically every time."""
 
-from utils import diagrams
+from tools import diagrams
 
 
 def test_drawing_twice_gives_the_same_bytes(tmp_path):

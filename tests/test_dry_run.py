@@ -9,7 +9,8 @@ from fastai.torch_core import TensorBase
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from utils import dry_run, env, presets, results, run
+from tools import run
+from utils import dry_run, env, presets, results
 
 
 class CountBatches:

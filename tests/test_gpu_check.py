@@ -2,7 +2,8 @@
 
 import torch
 
-from utils import env, gpu_check
+from tools import gpu_check
+from utils import env
 
 
 def test_without_a_gpu_it_says_so_and_exits(monkeypatch, capsys):

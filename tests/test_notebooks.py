@@ -18,7 +18,8 @@ from nbval.plugin import (
     transform_streams_for_comparison,
 )
 
-from utils import reference, run
+from tools import run
+from utils import reference
 
 NOTEBOOKS = sorted(run.NOTEBOOKS.glob("*.ipynb"))
 ids = [nb.stem for nb in NOTEBOOKS]
@@ -55,7 +56,7 @@ def test_committed_outputs_come_from_a_clean_cpu_run(path):
         assert not any(o.output_type == "error" for o in cell.outputs), cell.source[:60]
         assert not re.search(r"^\s*[!%]pip\b", cell.source, re.M), "no pip inside notebooks"
     assert not re.search(r"(/work/|/tmp/|/root/|/home/)", text), "machine path in the outputs"
-    assert not nb.metadata.get("papermill"), "strip papermill metadata (utils.run does)"
+    assert not nb.metadata.get("papermill"), "strip papermill metadata (tools.run does)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -78,7 +79,7 @@ def test_gallery_figures_are_kept_by_the_notebook(path, smoke_run):
     names = run.GALLERY.get(path.stem, [])
     kept = {f.name for f in smoke_run(path).figures}
     for name in names:
-        assert f"{path.stem}-{name}.png" in kept, f"utils.run.GALLERY names {name!r}"
+        assert f"{path.stem}-{name}.png" in kept, f"tools.run.GALLERY names {name!r}"
 
 
 def test_every_notebook_is_in_the_readme_and_its_gallery_images_exist():

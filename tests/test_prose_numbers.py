@@ -4,8 +4,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from utils import prose_numbers
-from utils.run import find_notebooks
+from tools import prose_numbers
+from tools.run import find_notebooks
 
 NOTEBOOKS = find_notebooks()
 

@@ -6,7 +6,8 @@ import string
 
 import pytest
 
-from utils import readme_table, reference
+from tools import readme_table
+from utils import reference
 
 
 def committed():
@@ -17,7 +18,7 @@ def test_the_readme_table_is_results_json_rendered():
     table = readme_table.block(readme_table.README.read_text())
     assert table == readme_table.render(committed()), (
         "README.md's results table differs from results/results.json: run "
-        "`python -m utils.readme_table` (make notebooks does it)")
+        "`python -m tools.readme_table` (make notebooks does it)")
 
 
 def test_every_number_in_the_measured_columns_is_a_value_of_results_json():

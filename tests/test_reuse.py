@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 from torch import nn
 
-from utils import reuse, run
+from tools import run
+from utils import reuse
 
 
 def fresh_python(code: str, timeout: int = 120) -> dict:

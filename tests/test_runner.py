@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from utils import run
+from tools import run
 
 RECORD = ("from utils.presets import resolve_preset\n"
           "from utils.results import record_results\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import run
+from tools import run
 
 
 def fake_entry(notebook, out, preset, kernel, env=None):
@@ -88,7 +88,7 @@ def _start_runner(tmp_path, notebooks):
         cells = [nbformat.v4.new_code_cell(source) for source in sources]
         nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / f"{name}.ipynb")
     runner = subprocess.Popen(
-        [sys.executable, "-m", "utils.run", "--preset", "smoke", "--notebooks", str(folder),
+        [sys.executable, "-m", "tools.run", "--preset", "smoke", "--notebooks", str(folder),
          "--out", str(out)], cwd=run.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return runner, out
@@ -191,7 +191,7 @@ def test_bad_arguments_are_one_line_errors(args, message, tmp_path, capsys):
         run.main(args)
     err = capsys.readouterr().err
     assert stop.value.code == 2 and message in err
-    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("python -m utils.run")
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("python -m tools.run")
 
 
 def _git_status():

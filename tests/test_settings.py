@@ -7,7 +7,8 @@ import re
 import pytest
 from fastai.learner import defaults
 
-from utils import dry_run, presets, run
+from tools import run
+from utils import dry_run, presets
 
 NOTEBOOKS = run.find_notebooks()
 

@@ -1,4 +1,4 @@
-"""The course website (utils/site.py): it builds from the committed notebooks; the home page, every
+"""The course website (tools/site.py): it builds from the committed notebooks; the home page, every
 notebook page and the results page are there, in lesson order, each notebook page saying how to run
 it; every internal link and image resolves; a notebook without outputs or with an error and a
 broken README link fail the build by name; every page loads in headless Chromium without errors."""
@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import site
-from utils.run import find_notebooks
+from tools import site
+from tools.run import find_notebooks
 
 NOTEBOOKS = find_notebooks()
 PAGES = ["index", *[f"notebooks/{nb.stem}" for nb in NOTEBOOKS], "results/RESULTS"]

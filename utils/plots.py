@@ -16,7 +16,7 @@ def keep_figure(notebook: str, name: str, fig=None) -> None:
 
     Under the runner this collects every notebook's figures in one folder; in JupyterLab (no run
     folder) it does nothing, so notebooks can call it unconditionally. The figures that
-    `utils.run.GALLERY` names are published to results/gallery/ by a `cpu` run, for the README.
+    `tools.run.GALLERY` names are published to results/gallery/ by a `cpu` run, for the README.
     """
     check_name(notebook, "notebook"), check_name(name, "figure name")
     fig = fig or plt.gcf()

@@ -27,7 +27,7 @@ def check_name(value, what: str) -> str:
 
 
 def run_dir() -> Path | None:
-    """The run folder when a notebook runs under `python -m utils.run`, else None."""
+    """The run folder when a notebook runs under `python -m tools.run`, else None."""
     value = os.environ.get(env.RUN_DIR)
     return Path(value) if value else None
 

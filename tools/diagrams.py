@@ -1,4 +1,4 @@
-"""Architecture diagrams for images/, drawn by code: `python -m utils.diagrams` (or `make images`)
+"""Architecture diagrams for images/, drawn by code: `python -m tools.diagrams` (or `make images`)
 redraws every one of them, byte for byte the same each time."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Run the lesson's notebooks headlessly with papermill and collect their results in a run folder.
 
-    python -m utils.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks] [--publish]
+    python -m tools.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks] [--publish]
                         [--dry-run] [--source offline]
 
 Each notebook runs in a fresh kernel with LESSON7_PRESET set to the preset, so its `preset = "auto"`
@@ -33,11 +33,13 @@ from pathlib import Path
 
 import nbformat
 
-from . import env, readme_table
-from .data import SOURCES
-from .presets import OUT_OF_MEMORY_HINT, PRESETS, resolve_preset
-from .reference import for_notebook
-from .results import format_table
+from utils import env
+from utils.data import SOURCES
+from utils.presets import OUT_OF_MEMORY_HINT, PRESETS, resolve_preset
+from utils.reference import for_notebook
+from utils.results import format_table
+
+from . import readme_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -119,7 +121,7 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "utils.run", EXECUTE_ONE, str(notebook), str(copy), kernel,
+            [sys.executable, "-m", "tools.run", EXECUTE_ONE, str(notebook), str(copy), kernel,
              str(error_file)], cwd=ROOT, env=kernel_env, start_new_session=True,
             preexec_fn=_child_signals)
     except BaseException:
@@ -155,7 +157,7 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
     return entry
 
 
-EXECUTE_ONE = "--execute-one"  # the child's command: python -m utils.run --execute-one ...
+EXECUTE_ONE = "--execute-one"  # the child's command: python -m tools.run --execute-one ...
 STOP_GRACE_S = 10.0  # an interrupted child gets this long to stop its kernel, then it is killed
 
 
@@ -223,7 +225,7 @@ def execute_one(notebook: str, copy: str, kernel: str, error_file: str) -> int:
         try:
             Path(error_file).write_text(json.dumps(failure))
         except OSError:
-            print(f"python -m utils.run: {failure['error']}", file=sys.stderr)
+            print(f"python -m tools.run: {failure['error']}", file=sys.stderr)
         return 130 if failure["ename"] == "KeyboardInterrupt" else 1
     return 0
 
@@ -260,7 +262,7 @@ def results_markdown(entries: list[dict], preset: str, created: str,
                      not_run: list[str] | None = None, state: str = "complete") -> str:
     """RESULTS.md: a summary table, then each notebook's metrics beside the lesson's."""
     lines = [f"# Results of the `{preset}` preset", "",
-             f"Written by `python -m utils.run` on {created}. Each number was measured by the run "
+             f"Written by `python -m tools.run` on {created}. Each number was measured by the run "
              f"of its notebook on the date shown; the lesson's numbers are from "
              f"`utils/reference.py`. Minutes are wall-clock time on the machine that ran it.", ""]
     if state != "complete":
@@ -423,7 +425,7 @@ def _preset(value: str) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m utils.run", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tools.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", type=_preset, default="auto",
                         help=f"one of {', '.join(PRESETS)} or auto")
@@ -465,15 +467,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        print(f"python -m utils.run: cannot create the run folder {out}: {err}", file=sys.stderr)
+        print(f"python -m tools.run: cannot create the run folder {out}: {err}", file=sys.stderr)
         return 2
     try:
         lock = lock_run_folder(out)
     except FolderInUse as err:
-        print(f"python -m utils.run: {err}", file=sys.stderr)
+        print(f"python -m tools.run: {err}", file=sys.stderr)
         return 2
     except OSError as err:
-        print(f"python -m utils.run: cannot use the run folder {out}: {err}", file=sys.stderr)
+        print(f"python -m tools.run: cannot use the run folder {out}: {err}", file=sys.stderr)
         return 2
     with lock:
         return _run_all(args, notebooks, out, created)
@@ -498,7 +500,7 @@ def _run_all(args, notebooks: list[Path], out: Path, created: str) -> int:
             write_results(out, entries, preset, created, _not_run(notebooks, entries), state)
         except OSError as err:
             if not write_failed:
-                print(f"python -m utils.run: cannot write the results in {out} "
+                print(f"python -m tools.run: cannot write the results in {out} "
                       f"({err.strerror or err}); carrying on with the notebooks", file=sys.stderr)
             write_failed.append(err)
 

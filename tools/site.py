@@ -1,6 +1,6 @@
 """The course website: stage the README, notebooks and results for Sphinx, build site/, check it.
 
-    python -m utils.site [--out DIR] [--browser]
+    python -m tools.site [--out DIR] [--browser]
 
 The site is built from the committed notebooks without running them: the home page is the README
 (its links to `notebooks/X.ipynb` become links to the notebook pages), then one page per notebook in
@@ -27,8 +27,9 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 
-from .data import ForeignFolder, write_atomically
-from .presets import DESCRIPTIONS
+from utils.data import ForeignFolder, write_atomically
+from utils.presets import DESCRIPTIONS
+
 from .run import ROOT, find_notebooks
 
 DOCS = ROOT / "docs"  # conf.py

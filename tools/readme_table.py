@@ -1,8 +1,8 @@
-"""The README's table of `cpu` results, written from results/results.json by `utils.run --publish`.
+"""The README's table of `cpu` results, written from results/results.json by `tools.run --publish`.
 
 Every number in the table is a value of results.json (formatted by RESULT's templates) or one of the
 lesson's published numbers from `utils/reference.py`, shown only where it measures the same thing
-(`reference.not_comparable`). `python -m utils.readme_table` rewrites the table from results.json.
+(`reference.not_comparable`). `python -m tools.readme_table` rewrites the table from results.json.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import string
 import sys
 from pathlib import Path
 
-from .reference import for_notebook, not_comparable
+from utils.reference import for_notebook, not_comparable
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 RESULTS_JSON = ROOT / "results" / "results.json"
-START = "<!-- results table: written by `python -m utils.run --publish`; do not edit -->"
+START = "<!-- results table: written by `python -m tools.run --publish`; do not edit -->"
 END = "<!-- end of results table -->"
 
 # What the README says each notebook measured: str.format templates over its metrics.
@@ -46,7 +46,7 @@ RESULT: dict[str, str] = {
                                 "{feature_feature_distance:.3f}; PSNR bicubic {bicubic_psnr:.2f}, "
                                 "MSE {mse_psnr:.2f}, feature loss {feature_psnr:.2f} dB",
     "07_rnn_human_numbers": "fastbook's regularised LSTM {lstm_regularised_accuracy:.3f}, "
-                            "2-layer LSTM {lstm_2_layers_accuracy:.3f}, course-v3's GRU "
+                            "two-layer LSTM {lstm_2_layers_accuracy:.3f}, course-v3's GRU "
                             "{v3_gru_2_layers_accuracy:.3f} (one seed each)",
     "07b_rnn_regularised_gru": "ours {ours_accuracy_mean:.3f} over {seeds} seeds "
                                "({ours_accuracy_min:.3f} to {ours_accuracy_max:.3f}); the book's "

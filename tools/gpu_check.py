@@ -1,6 +1,6 @@
 """`make gpu-check`: every notebook on a CUDA GPU, on `smoke` and as a `full` dry run; a report.
 
-    python -m utils.gpu_check [--only NAMES] [--out DIR]
+    python -m tools.gpu_check [--only NAMES] [--out DIR]
 
 Runs each notebook on `smoke`, then on `full` with the offline stand-ins and the dry-run switch
 (every `fit` cut to a few batches at the preset's own batch sizes and image sizes, which is what
@@ -20,7 +20,9 @@ from pathlib import Path
 
 import torch
 
-from . import env, run
+from utils import env
+
+from . import run
 
 REPORTS = run.ROOT / "results" / "gpu"
 PASSES = (  # (label, preset, extra environment of the kernel)
@@ -54,7 +56,7 @@ def report_markdown(gpu: str, created: str, rows: list[tuple[str, dict]]) -> str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m utils.gpu_check", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tools.gpu_check", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="NAME", help="check only these notebooks")
     parser.add_argument("--out", type=Path, help="run folder (default runs/gpu-check-<time>)")

@@ -5,7 +5,7 @@ setting the reader can see), a published number in `utils/reference.py`, or an e
 with the reason it needs no backing. Rounding counts: "0.96" is backed by a printed 0.9576 and
 "95.8%" by 0.958, but "0.95" is not. Single digits (counts, "two epochs") and years are not checked.
 
-    python -m utils.prose_numbers notebooks/05_superres_gan.ipynb   # lists the unbacked ones
+    python -m tools.prose_numbers notebooks/05_superres_gan.ipynb   # lists the unbacked ones
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def quoted(nb) -> list[Quoted]:
 
 def published_text() -> str:
     """Every published number of `utils/reference.py`, with its setup and source text."""
-    from . import reference
+    from utils import reference
 
     entries = [p for nb in reference.NOTEBOOKS.values() for p in nb.published.values()]
     entries += [v for v in vars(reference).values() if isinstance(v, reference.Published)]
