@@ -1,4 +1,4 @@
-"""tools.save_cells: the modules written from the notebooks' `#@save` cells are what those cells say,
+"""tools.save_cells: the modules written from the notebooks' `#@save` cells are what the cells say,
 and the generator refuses what would not make a module."""
 
 import json
