@@ -81,6 +81,17 @@ def test_a_notebook_without_marks_leaves_its_hand_written_module_alone(lesson):
     assert (lesson / "utils/demo.py").read_text() == "HAND = 1\n"
 
 
+def test_a_hand_written_module_is_replaced_only_when_it_loses_nothing(lesson, capsys):
+    (lesson / "utils/demo.py").write_text("import math\n\n\ndef area(r):\n    return 0\n\n\n"
+                                          "def helper():\n    return 1\n")
+    assert save_cells.main([], root=lesson) == 2
+    assert "utils/demo.py is hand-written and would lose helper" in capsys.readouterr().err
+    assert "def helper" in (lesson / "utils/demo.py").read_text()
+    (lesson / "utils/demo.py").write_text("import math\n\n\ndef area(r):\n    return 0\n")
+    assert save_cells.main([], root=lesson) == 0
+    assert (lesson / "utils/demo.py").read_text().startswith('"""Generated from')
+
+
 @pytest.mark.parametrize("source, message", [
     ("#@save\nmodel = build()\nmodel", "`model` would run whenever the module is imported"),
     ("#@save\nfor i in range(3):\n    pass", "`for i in range(3):` would run"),

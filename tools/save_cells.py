@@ -10,7 +10,8 @@ a marked import cell, the first marked cell of its notebook.
     python -m tools.save_cells          # (re)write every generated module
     python -m tools.save_cells --check  # exit 1, naming each module that differs from its cells
 
-A notebook without marked cells is skipped, and the module it maps to is left as it is. Reads
+A notebook without marked cells is skipped, and the module it maps to is left as it is. A
+hand-written module is replaced only when nothing it defines would be lost. Reads
 notebook JSON and writes text: no fastai, no torch, no Jupyter needed.
 """
 
@@ -122,6 +123,27 @@ def stale(root: Path = ROOT) -> list[Path]:
                 HEADER.format(notebook=stem).splitlines()[0])]
 
 
+def _defined(text: str) -> set[str]:
+    names = set()
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def would_lose(path: Path, text: str) -> list[str]:
+    """Names a hand-written module at `path` defines that the generated `text` would not."""
+    if not path.exists():
+        return []
+    old = path.read_text(encoding="utf-8")
+    if old.startswith('"""Generated from notebooks/'):
+        return []
+    return sorted(_defined(old) - _defined(text))
+
+
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.save_cells", description=__doc__.split(
         "\n\n")[0])
@@ -136,6 +158,12 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     differ = [path for path, text in modules.items()
               if not path.exists() or path.read_text(encoding="utf-8") != text]
     left_over = stale(root)
+    lost = {path: names for path in differ if (names := would_lose(path, modules[path]))}
+    for path, names in lost.items():
+        print(f"{path.relative_to(root)} is hand-written and would lose {', '.join(names)}: mark "
+              "the cells that define them, or move them to another module first", file=sys.stderr)
+    if lost:
+        return 2
     if args.check:
         for path in differ:
             print(f"{path.relative_to(root)} differs from the #@save cells of its notebook: run "
