@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= auto
 
-.PHONY: run test bench lab images notebooks site site-check lint clean check-full gpu-check
+.PHONY: run test save bench lab images notebooks site site-check lint clean check-full gpu-check
 
 # venv, pinned requirements, this repo installed editable, and a Jupyter kernel inside the venv
 # that papermill, nbval and JupyterLab all use.
@@ -21,6 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 run: $(STAMP)  ## run every notebook headlessly on PRESET (default: auto) into runs/ (nothing else)
 	$(BIN)/python -m tools.run --preset $(PRESET)
+
+save:  ## write the notebooks' #@save cells into their utils/ modules (tools/save_cells.py lists them)
+	$(PYTHON) -m tools.save_cells
 
 bench: $(STAMP)  ## fastai's fit vs a plain loop; time per section of the notebooks in ONLY (or all)
 	$(BIN)/python -m tools.bench --preset $(PRESET) $(if $(ONLY),--only $(ONLY))

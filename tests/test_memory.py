@@ -1,5 +1,6 @@
 """The memory-measuring helpers, checked against cases computed by hand."""
 
+import pytest
 import torch
 from torch import nn
 
@@ -51,7 +52,7 @@ def test_peak_tensor_bytes_counts_what_is_alive_at_once():
 
 def test_peak_process_memory_sees_a_large_allocation():
     result = memory.peak_process_memory(lambda: torch.ones(64 * 2**20 // 4).sum())
-    if result is None:  # not Linux
-        return
+    if result is None:
+        pytest.skip("peak process memory is measured on Linux with glibc only")
     before, peak = result
     assert peak - before >= 60 * 2**20

@@ -1,9 +1,9 @@
-"""The lesson's MNIST models: parameter counts and shapes."""
+"""The lesson's MNIST models (notebooks 01 and 02): parameter counts, shapes and behaviour."""
 
 import pytest
 import torch
 
-from utils import models
+from utils import behaviour, densenet, models
 
 
 def test_parameter_counts_match_the_lesson():
@@ -25,7 +25,7 @@ def test_res_block_adds_and_dense_block_concatenates():
 
 
 def test_densenet_has_the_resnets_depth_and_maps_a_digit_to_ten_logits():
-    dense, res = models.densenet_mnist(), models.resnet_mnist()
+    dense, res = densenet.densenet_mnist(), models.resnet_mnist()
     assert models.count_parameters(dense) == 30_254
     convs = [sum(isinstance(m, torch.nn.Conv2d) for m in net.modules()) for net in (dense, res)]
     assert convs == [13, 13]
@@ -34,16 +34,16 @@ def test_densenet_has_the_resnets_depth_and_maps_a_digit_to_ten_logits():
 
 def test_dense_block_grows_channels_by_the_growth_rate_and_transition_halves_the_size():
     x = torch.randn(2, 16, 7, 7)
-    assert models.dense_layer(16, 12)(x).shape == (2, 28, 7, 7)
-    assert models.DenseBlock(16, 12, 3)(x).shape == (2, 16 + 3 * 12, 7, 7)
-    assert models.transition(16, 8)(x).shape == (2, 8, 4, 4)
+    assert densenet.dense_layer(16, 12)(x).shape == (2, 28, 7, 7)
+    assert densenet.DenseBlock(16, 12, 3)(x).shape == (2, 16 + 3 * 12, 7, 7)
+    assert densenet.transition(16, 8)(x).shape == (2, 8, 4, 4)
 
 
 def test_checkpointed_dense_blocks_give_the_same_outputs_and_gradients():
-    model, x = models.densenet_mnist(), torch.randn(4, 1, 28, 28)
+    model, x = densenet.densenet_mnist(), torch.randn(4, 1, 28, 28)
     results = []
     for on in (False, True):
-        models.set_checkpointing(model, on)
+        densenet.set_checkpointing(model, on)
         model.zero_grad()
         out = model(x)
         out.pow(2).sum().backward()
@@ -57,7 +57,7 @@ def test_check_same_behaviour_passes_equal_builds_and_catches_a_changed_forward(
     torch.manual_seed(0)
     x = torch.randn(4, 1, 28, 28)
     ours, reference = models.resnet_mnist().train(), models.resnet_mnist()
-    assert models.check_same_behaviour(ours, reference, x) == 0.0
+    assert behaviour.check_same_behaviour(ours, reference, x) == 0.0
     assert ours.training, "the model gets its training mode back"
 
     class Doubled(torch.nn.Sequential):  # the same layers, so the same str(), another forward
@@ -67,9 +67,9 @@ def test_check_same_behaviour_passes_equal_builds_and_catches_a_changed_forward(
     changed = Doubled(*models.resnet_mnist())
     assert str(changed).replace("Doubled", "Sequential") == str(reference)
     with pytest.raises(AssertionError, match="different outputs"):
-        models.check_same_behaviour(changed, reference, x)
+        behaviour.check_same_behaviour(changed, reference, x)
     with pytest.raises(RuntimeError, match="state_dict"):
-        models.check_same_behaviour(models.plain_cnn(), reference, x)
+        behaviour.check_same_behaviour(models.plain_cnn(), reference, x)
 
 
 def test_a_new_res_block_returns_its_input_plus_fastais_small_shift():

@@ -1,8 +1,10 @@
 """The sliced Wasserstein distance: zero for identical sets, small for two samples of one
 distribution, larger the further two distributions are apart."""
 
+import numpy as np
 import pytest
 import torch
+from scipy.stats import wasserstein_distance
 
 from utils.swd import laplacian_pyramid, patch_descriptors, sliced_wasserstein, swd
 
@@ -51,6 +53,11 @@ def test_pyramid_and_patches_have_the_expected_shapes():
     assert patch_descriptors(x, 5, patch=7).shape == (20, 3 * 49)
 
 
-def test_one_dimensional_case_is_the_mean_gap_of_sorted_values():
-    a = torch.tensor([[0.0], [1.0], [2.0]])
-    assert sliced_wasserstein(a, a + 0.5, n_directions=4) == pytest.approx(0.5)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_in_one_dimension_it_is_scipys_wasserstein_distance(seed):
+    # one direction in 1-D is +1 or -1: both give the exact Wasserstein-1 distance of the samples
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(0, 1, 300), rng.exponential(1.5, 300)
+    got = sliced_wasserstein(torch.tensor(a)[:, None], torch.tensor(b)[:, None], n_directions=3,
+                             generator=torch.Generator().manual_seed(seed))
+    assert got == pytest.approx(wasserstein_distance(a, b), rel=1e-5)

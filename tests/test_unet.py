@@ -1,8 +1,7 @@
-"""U-Nets (ours and fastai's DynamicUnet) keep the input's size, also off multiples of 32."""
+"""Our U-Net (notebook 03) keeps the input's size, also off multiples of 32."""
 
 import pytest
 import torch
-from fastai.vision.all import create_unet_model, resnet34, xresnet18
 
 from utils.unet import UNet
 
@@ -22,11 +21,3 @@ def test_without_resizing_the_skip_concatenation_fails_on_odd_sizes():
         assert model(torch.randn(1, 3, 48, 64)).shape == (1, 5, 48, 64)
         with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
             model(torch.randn(1, 3, 45, 60))
-
-
-@pytest.mark.parametrize("size", ODD_SIZES[:2])
-def test_fastais_dynamic_unet_keeps_odd_input_sizes(size):
-    for arch in (resnet34, xresnet18):
-        model = create_unet_model(arch, 5, size, pretrained=False).eval()
-        with torch.no_grad():
-            assert model(torch.randn(1, 3, *size)).shape == (1, 5, *size)
