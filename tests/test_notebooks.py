@@ -252,7 +252,8 @@ def test_cells_are_short_and_set_up_is_one_call(path):
             f"plumbing into utils/ behind a named call. It starts: {cell.source[:60]!r}")
     setup = cells[1]  # the cell after the parameters
     lines = [line for line in setup.source.splitlines() if line.strip()]
-    assert "setup(preset, NOTEBOOK, dry_run, seed)" in setup.source, (
+    call = r"setup\(preset, NOTEBOOK, dry_run, seed(, my_(image|text)=my_\2)?\)"
+    assert re.search(call, setup.source), (
         f"{path.name}: the set-up cell calls utils.setup.setup(preset, NOTEBOOK, dry_run, seed)")
     assert len(lines) <= MAX_SETUP_LINES, (
         f"{path.name}: the set-up cell has {len(lines)} non-blank lines (at most "
