@@ -149,7 +149,7 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
         record = json.loads(metrics_file.read_text())
         entry.update({k: record[k] for k in ("metrics", "reference", "headline", "floor",
                                              "meets_floor", "title", "dry_run", "peak_gpu_mb",
-                                             "claims", "devices")
+                                             "claims", "measured")
                       if k in record})
     elif entry["status"] == "ok":
         entry.update(status="failed", error="the notebook recorded no results "

@@ -6,5 +6,6 @@ SOURCE = "LESSON7_SOURCE"  # fastai or offline: where datasets come from (defaul
 DRY_RUN = "LESSON7_DRY_RUN"  # 1: every fit cut short (the runner's --dry-run, make check-full)
 RUN_DIR = "LESSON7_RUN_DIR"  # set by the runner: the run folder results and figures are saved in
 TEST_JOBS = "LESSON7_TEST_JOBS"  # notebooks the test suite executes at once (default 2)
+MEASURE = "LESSON7_MEASURE_S"  # seconds: a real run whose training stops then, measured (gpu-check)
 
-ALL = (PRESET, CACHE, SOURCE, DRY_RUN, RUN_DIR, TEST_JOBS)
+ALL = (PRESET, CACHE, SOURCE, DRY_RUN, RUN_DIR, TEST_JOBS, MEASURE)

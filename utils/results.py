@@ -139,9 +139,12 @@ def record_results(notebook: str, preset: str, metrics: dict) -> dict:
     """
     check_name(notebook, "notebook"), check_name(preset, "preset")
     from .claims import outcomes
+    from .measure import summary
 
     record = make_record(notebook, preset, metrics, dry_run=in_dry_run())
     record["claims"] = outcomes()
+    if (measured := summary()) is not None:
+        record["measured"] = measured
     print(format_table(record))
     failed = [o["sentence"] for o in record["claims"] if o["held"] is False]
     if failed:

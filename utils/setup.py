@@ -28,6 +28,7 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     from .device_audit import install as install_device_audit
     from .dry_run import requested, start_dry_run
     from .gpu import doctor
+    from .measure import install as install_measure
     from .presets import banner, check_seed, resolve_preset, set_deterministic, set_seed
     from .results import check_name
     from .reuse import check_inputs
@@ -52,4 +53,5 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     set_seed(seed)
     claims.start(resolved, on)
     install_device_audit(notebook)
+    install_measure()
     return resolved, on
