@@ -25,6 +25,7 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     (`my_image`, `my_text`) when one is given (`utils.reuse.check_inputs`).
     """
     from . import claims
+    from .checkpoints import install as install_checkpoints
     from .device_audit import install as install_device_audit
     from .dry_run import requested, start_dry_run
     from .gpu import doctor
@@ -54,4 +55,5 @@ def setup(preset: str = "auto", notebook: str = "notebook", dry_run: bool = Fals
     claims.start(resolved, on)
     install_device_audit(notebook)
     install_measure()
+    install_checkpoints(notebook, resolved, on)
     return resolved, on
