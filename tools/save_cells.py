@@ -35,7 +35,7 @@ MODULES = {
     "04_wgan_bedroom": "utils/swd.py",
     "05_superres_gan": "utils/residual.py",
     "06_superres_feature_loss": "utils/feature_loss.py",
-    "07_rnn_human_numbers": "utils/rnn.py",
+    "07_rnn_human_numbers": "utils/regularised_lstm.py",
 }
 
 # Lines added at the end of a generated module, for code that still imports a name from it that

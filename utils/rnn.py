@@ -4,37 +4,11 @@ anywhere), and the human-numbers data and error analysis that 07b reuses from 07
 from __future__ import annotations
 
 import torch
-from fastai.text.all import DataLoaders, L, Module, default_device, tensor, to_detach
-from torch import nn
+from fastai.text.all import DataLoaders, L, default_device, tensor
 
 from .number_roles import cold_start, valid_predictions
+from .regularised_lstm import RegularisedLSTM  # noqa: F401 (written from notebook 07's #@save cells)
 
-
-class RegularisedLSTM(Module):
-    """Stacked LSTM (or another `cell`) with dropout and tied weights.
-
-    Returns (predictions, raw, dropped-out), the same layers as notebook 07's class of this name.
-    """
-
-    def __init__(self, vocab_sz, n_hidden, n_layers, p, cell=nn.LSTM):
-        self.i_h = nn.Embedding(vocab_sz, n_hidden)
-        self.rnn = cell(n_hidden, n_hidden, n_layers, batch_first=True)
-        self.drop = nn.Dropout(p)
-        self.h_o = nn.Linear(n_hidden, vocab_sz)
-        self.h_o.weight = self.i_h.weight  # weight tying
-        self.h = None
-
-    def forward(self, x):
-        raw, h = self.rnn(self.i_h(x), self.h)
-        out = self.drop(raw)
-        self.h = to_detach(h, cpu=False)
-        return self.h_o(out), raw, out
-
-    def reset(self):
-        self.h = None
-
-
-# --- notebook 07's data, section 1 (07b reuses it) ---------------------------------------------
 
 def stream(lines, sep):
     """The words of `lines` joined by the separator `sep`, as one list."""
