@@ -32,18 +32,15 @@ MODULES = {
     "01_resnet_mnist": "utils/models.py",
     "02_densenet": "utils/densenet.py",
     "03_unet_camvid": "utils/unet.py",
-    "04_wgan_bedroom": "utils/swd.py",
-    "05_superres_gan": "utils/residual.py",
+    "04_wgan_bedroom": "utils/sliced_wasserstein.py",
+    "05_superres_gan": "utils/superres_gan.py",
     "06_superres_feature_loss": "utils/feature_loss.py",
     "07_rnn_human_numbers": "utils/regularised_lstm.py",
 }
 
 # Lines added at the end of a generated module, for code that still imports a name from it that
 # now lives elsewhere. Delete an entry once nothing imports the name from that module.
-RE_EXPORTS = {
-    "utils/models.py": "# notebooks 05, 06 and 07 import it from here until their check cells go\n"
-                       "from utils.behaviour import check_same_behaviour  # noqa: E402, F401\n",
-}
+RE_EXPORTS: dict[str, str] = {}  # module -> lines added after its generated code
 
 HEADER = '''"""Generated from notebooks/{notebook}.ipynb by `python -m tools.save_cells`:
 edit the notebook, not this file.

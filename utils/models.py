@@ -50,7 +50,3 @@ def resnet_mnist():
         conv_and_res(1, 8), conv_and_res(8, 16), conv_and_res(16, 32), conv_and_res(32, 16),
         conv2(16, 10), Flatten(),
     )
-
-
-# notebooks 05, 06 and 07 import it from here until their check cells go
-from utils.behaviour import check_same_behaviour  # noqa: E402, F401

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 from torch import nn
 
 from .data import write_atomically
+from .superres_gan import crappify_jpeg, make_residual  # noqa: F401 (notebook 05's #@save cells)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -33,22 +34,6 @@ def file_rng(path: Path | str, seed: int) -> np.random.Generator:
     """
     digest = hashlib.sha1(f"{seed}:{Path(path).name}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def crappify_jpeg(img: Image.Image, size: int, rng: np.random.Generator) -> bytes:
-    """The lesson's crappifier: downscale (bilinear) so the short side is `size`, draw a random
-    number from 10 to 70 as text, and save it as a JPEG at that quality (once): the file's bytes."""
-    w, h = img.size
-    ratio = size / min(w, h)
-    img = img.convert("RGB").resize((round(w * ratio), round(h * ratio)), Image.BILINEAR)
-    q = int(rng.integers(10, 71))
-    w, h = img.size
-    font = ImageFont.load_default(size=max(6, round(11 * size / 96)))  # the lesson's 11 px at 96
-    pos = (int(rng.integers(0, w // 2 + 1)), int(rng.integers(0, h // 2 + 1)))
-    ImageDraw.Draw(img).text(pos, str(q), fill=(255, 255, 255), font=font)
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=q)
-    return buf.getvalue()
 
 
 def crappify_image(img: Image.Image, size: int, rng: np.random.Generator) -> Image.Image:
@@ -157,30 +142,6 @@ def decoded(path: Path | str) -> Image.Image:
 
 
 # --- a U-Net that starts from its input --------------------------------------------------------
-
-
-def make_residual(unet: nn.Module) -> nn.Module:
-    """Turn fastai's `DynamicUnet` into a residual one: output = input + unet(input), starting at 0.
-
-    A `MergeLayer` (x + x.orig, the U-Net's own input) goes before the final `ToTensorBase`, and
-    the last convolution is zeroed, so before training the model returns its input exactly (with a
-    `y_range`, `SigmoidRange` maps 0 to 0 only for a range symmetric about 0, such as the lesson's
-    (-3, 3)). Training then learns only the correction, and the `y_range` bounds that correction.
-    Changed in place, and returned.
-    """
-    from fastai.layers import MergeLayer, SigmoidRange
-
-    ranges = [m for m in unet.layers if isinstance(m, SigmoidRange)]
-    if ranges and ranges[-1].low + ranges[-1].high != 0:
-        raise ValueError(f"make_residual needs a y_range symmetric about 0, not "
-                         f"({ranges[-1].low}, {ranges[-1].high}): use e.g. (-3, 3)")
-    last = [m for m in unet.modules() if isinstance(m, nn.Conv2d)][-1]
-    with torch.no_grad():
-        for name, p in last.named_parameters():  # weight norm: weight = g * v/|v|, so zero g
-            if name in ("weight", "weight_g", "parametrizations.weight.original0", "bias"):
-                p.zero_()
-    unet.layers.insert(len(unet.layers) - 1, MergeLayer())
-    return unet
 
 
 # --- colour-safe conversions and metrics ---------------------------------------------------------

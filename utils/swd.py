@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .sliced_wasserstein import sliced_wasserstein  # written from notebook 04's #@save cells
+
 _BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16  # the 5-tap blur of a Gaussian pyramid
 
 
@@ -48,18 +50,6 @@ def patch_descriptors(images: torch.Tensor, n_per_image: int, patch: int = 7,
     batch = torch.arange(n)[:, None, None, None].expand_as(rows)
     patches = images.permute(0, 2, 3, 1)[batch, rows, cols]  # (n, k, p, p, c)
     return patches.permute(0, 1, 4, 2, 3).reshape(n * n_per_image, c * patch * patch)
-
-
-def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_directions: int = 128,
-                       generator: torch.Generator | None = None) -> float:
-    """Sliced Wasserstein-1 distance between two point clouds of the same size, (n, d) each."""
-    if a.shape != b.shape:
-        raise ValueError(f"Both sets need the same shape: {tuple(a.shape)}, {tuple(b.shape)}")
-    directions = torch.randn(a.shape[1], n_directions, generator=generator)
-    directions /= directions.norm(dim=0, keepdim=True)
-    pa, _ = torch.sort(a.float() @ directions, dim=0)
-    pb, _ = torch.sort(b.float() @ directions, dim=0)
-    return (pa - pb).abs().mean().item()
 
 
 @torch.no_grad()
