@@ -22,8 +22,7 @@ class FeatureLoss(nn.Module):
         self.vgg, self.wgts, self.gram_wgt = vgg, layer_wgts, gram_wgt
         self.hooks = hook_outputs([vgg[i] for i in layer_ids], detach=False)
         n = len(layer_ids)
-        self.metric_names = (["pixel"] + [f"feat_{k}" for k in range(n)]
-                             + [f"gram_{k}" for k in range(n)])
+        self.metric_names = ["pixel"] + [f"{t}_{k}" for t in ("feat", "gram") for k in range(n)]
 
     def features(self, x):
         self.vgg(x)
@@ -34,8 +33,7 @@ class FeatureLoss(nn.Module):
             out_feat = self.features(target)
         in_feat = self.features(input)
         losses = [F.l1_loss(input, target)]
-        losses += [F.l1_loss(f_in, f_out) * w
-                   for f_in, f_out, w in zip(in_feat, out_feat, self.wgts)]
+        losses += [F.l1_loss(a, b) * w for a, b, w in zip(in_feat, out_feat, self.wgts)]
         losses += [F.l1_loss(gram_matrix(f_in), gram_matrix(f_out)) * w**2 * self.gram_wgt
                    for f_in, f_out, w in zip(in_feat, out_feat, self.wgts)]
         self.metrics = dict(zip(self.metric_names, losses))
