@@ -14,6 +14,14 @@ def test_loaders_pin_memory_only_with_cuda(monkeypatch):
     assert gpu.loaders(FULL) == {"num_workers": 8, "pin_memory": True}
 
 
+def test_a_worker_process_starts_no_loader_workers_of_its_own():
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # a daemonic worker, as in there
+        assert pool.apply(gpu.loaders, (FULL,))["num_workers"] == 0
+    assert gpu.loaders(FULL)["num_workers"] == 8
+
+
 def test_cudnn_benchmarks_on_full_and_set_seed_keeps_it():
     try:
         gpu.configure(FULL)

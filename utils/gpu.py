@@ -11,9 +11,13 @@ import torch
 
 
 def loaders(cfg: dict) -> dict:
-    """The DataLoaders keywords of a notebook's settings: its `num_workers`, and pinned memory
-    when the batches go to a CUDA GPU (copies from pinned memory overlap the GPU's work)."""
-    return {"num_workers": cfg["num_workers"], "pin_memory": torch.cuda.is_available()}
+    """The DataLoaders keywords of a notebook's settings: its `num_workers` (none inside a worker
+    process of `utils.cores.map_on_cores`, which may not start processes of its own), and pinned
+    memory when the batches go to a CUDA GPU (copies from pinned memory overlap the GPU's work)."""
+    import multiprocessing
+
+    workers = 0 if multiprocessing.current_process().daemon else cfg["num_workers"]
+    return {"num_workers": workers, "pin_memory": torch.cuda.is_available()}
 
 
 def configure(cfg: dict) -> None:
