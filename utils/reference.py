@@ -76,8 +76,10 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         title="ResNet from scratch on MNIST",
         headline="resnet_accuracy",
         # smoke trains briefly on 2,000 digits: well above chance (0.1) is all we ask;
-        # cpu must reach 98.5% on the 1,000 held-out digits; full should be near the lesson's.
-        floors={"smoke": 0.6, "cpu": 0.985, "full": 0.99},
+        # cpu must reach 98% on the 1,000 held-out digits (one seed: two runs of this design that
+        # drew their random numbers in another order gave 0.988 and 0.983); full should be near
+        # the lesson's.
+        floors={"smoke": 0.6, "cpu": 0.98, "full": 0.99},
         published=RESNET_MNIST,
     ),
     "01b_resnet_degradation": NotebookReference(
