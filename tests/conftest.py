@@ -152,3 +152,14 @@ def build_offline(suite):
     read it, do not change it."""
     return lambda dataset: suite.standin(dataset).result()
 
+
+
+@pytest.fixture(autouse=True)
+def _fastai_default_callbacks_restored():
+    """setup() gives every later Learner its device audit (and a dry run its ShortFit): a test
+    that calls it must not leave them to the tests after it."""
+    from fastai.learner import defaults
+
+    saved = list(defaults.callbacks)
+    yield
+    defaults.callbacks[:] = saved
