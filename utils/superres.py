@@ -239,10 +239,8 @@ def predict_images(model: nn.Module, dl) -> list[Image.Image]:
 def held_out_losses(loss_func, dl, models: dict) -> dict[str, float]:
     """For each named model, the mean of `loss_func(output, target)` over every item of `dl`, the
     output being `model(x)` (in eval mode, without gradients) or, for a model given as None, the
-    input x itself (for the super-res loaders, bicubic upsampling). A loss with a
-    `distances(outputs, target)` method (`utils.feature_loss.FeatureLoss`) scores every model's
-    output of a batch in one call, so it runs its VGG on the target once. Each model's train/eval
-    mode is restored afterwards."""
+    input x itself (for the super-res loaders, bicubic upsampling). Each model's train/eval mode
+    is restored afterwards."""
     modes = {name: m.training for name, m in models.items() if m is not None}
     totals, count = dict.fromkeys(models, 0.0), 0
     try:
@@ -254,10 +252,7 @@ def held_out_losses(loss_func, dl, models: dict) -> dict[str, float]:
                 xb, yb = xb.as_subclass(torch.Tensor), yb.as_subclass(torch.Tensor)
                 outs = [xb if m is None else m(xb).as_subclass(torch.Tensor)
                         for m in models.values()]
-                if hasattr(loss_func, "distances"):
-                    losses = loss_func.distances(outs, yb)
-                else:
-                    losses = [float(loss_func(out, yb)) for out in outs]
+                losses = [float(loss_func(out, yb)) for out in outs]
                 for name, loss in zip(models, losses, strict=True):
                     totals[name] += float(loss) * len(xb)
                 count += len(xb)
