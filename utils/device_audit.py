@@ -52,6 +52,7 @@ class DeviceAudit(Callback):
     """Check devices once per fit (and once per `get_preds`/`validate`), at the first batch."""
 
     order = -1  # before the others: the batch is on its device, nothing has run on it yet
+    resume_attrs = ()  # records nothing (utils.checkpoints)
 
     def before_fit(self):
         self._checked = set()

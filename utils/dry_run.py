@@ -41,6 +41,7 @@ class ShortFit(Callback):
     after its first epoch. The learning-rate finder runs as usual (it is short)."""
 
     order = 1000  # after every other callback, so each of them sees the batches that do run
+    resume_attrs = ()  # records nothing (utils.checkpoints)
 
     def __init__(self, n_train: int = TRAIN_BATCHES, n_valid: int = VALID_BATCHES,
                  n_items: int = ITEMS):

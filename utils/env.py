@@ -7,5 +7,6 @@ DRY_RUN = "LESSON7_DRY_RUN"  # 1: every fit cut short (the runner's --dry-run, m
 RUN_DIR = "LESSON7_RUN_DIR"  # set by the runner: the run folder results and figures are saved in
 TEST_JOBS = "LESSON7_TEST_JOBS"  # notebooks the test suite executes at once (default 2)
 MEASURE = "LESSON7_MEASURE_S"  # seconds: a real run whose training stops then, measured (gpu-check)
+RESUME = "LESSON7_RESUME"  # 0: a full re-run trains every fit again, restoring none it finished
 
-ALL = (PRESET, CACHE, SOURCE, DRY_RUN, RUN_DIR, TEST_JOBS, MEASURE)
+ALL = (PRESET, CACHE, SOURCE, DRY_RUN, RUN_DIR, TEST_JOBS, MEASURE, RESUME)

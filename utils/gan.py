@@ -102,6 +102,7 @@ class ImageGrid(Callback):
     """
 
     order = 65  # after the GAN trainer and the recorder
+    resume_attrs = ("history", "epochs_done")  # what a fit restored from a checkpoint brings back
 
     def __init__(self, inputs: torch.Tensor, every: int = 1, notebook: str = "notebook",
                  name: str = "grid", ncols: int = 8, decode: Callable | None = None,
@@ -166,6 +167,7 @@ class SampleQuality(Callback):
     """
 
     order = 66
+    resume_attrs = ("values", "epochs_done")  # what a fit restored from a checkpoint brings back
 
     def __init__(self, real: torch.Tensor, inputs: torch.Tensor, every: int = 1,
                  batch_stats: bool = True, **swd_kwargs):
@@ -202,6 +204,7 @@ class SkipEmptyValidation(Callback):
     the metrics (a GAN's gen_loss and crit_loss) are then reported on the training batches."""
 
     order = -20  # before TrainEvalCallback puts the model in eval mode, and before the Recorder
+    resume_attrs = ()  # records nothing (utils.checkpoints)
 
     def before_fit(self):
         if len(self.dls.valid) == 0 and hasattr(self.learn, "recorder"):
@@ -222,6 +225,7 @@ class NaNGuard(Callback):
     weights are restored: the optimiser keeps its state."""
 
     order = -10  # before the other callbacks see the bad batch
+    resume_attrs = ()  # records nothing (utils.checkpoints)
 
     def __init__(self):
         self.stopped_at: tuple[int, int] | None = None

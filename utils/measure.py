@@ -41,6 +41,7 @@ def _sync():
 
 class Measure(Callback):
     order = 999  # after the others: a step's time includes every callback's work
+    resume_attrs = ()  # records nothing (utils.checkpoints)
 
     def __init__(self, seconds: float):
         self.seconds = seconds
