@@ -257,3 +257,22 @@ def test_two_runs_with_other_seeds_at_once_each_get_their_own_images(tmp_path):
         p.join()
     assert all(out != "error" for out, _ in got.values()), got
     assert got[42][0] != got[7][0] and got[42][1] == got[7][1] == [f"p_{i}.jpg" for i in range(4)]
+
+
+def test_big_targets_are_read_from_copies_at_the_working_size(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("LESSON7_CACHE", str(tmp_path / "cache"))
+    big, small = tmp_path / "big", tmp_path / "small"
+    for folder, shape in ((big, (400, 300)), (small, (40, 30))):
+        folder.mkdir()
+        for i in range(3):
+            Image.new("RGB", shape, (10 * i, 100, 200)).save(folder / f"cat_{i}.jpg")
+    files = sorted(small.iterdir())
+    assert superres.at_working_size(small, files, 32) == small  # already near the size: as it is
+    files = sorted(big.iterdir())
+    work = superres.at_working_size(big, files, 64)
+    assert work != big and sorted(p.name for p in work.glob("*.jpg")) == [f.name for f in files]
+    with Image.open(work / "cat_0.jpg") as img:
+        assert img.size == (85, 64)
+    assert superres.at_working_size(big, files, 64) == work  # built once

@@ -141,6 +141,28 @@ def decoded(path: Path | str) -> Image.Image:
     return img.copy()
 
 
+def at_working_size(path_hr: Path, files: list[Path], size: int) -> Path:
+    """The folder the targets are read from: `path_hr` itself where its photos are already near the
+    working size (the offline stand-ins), else copies shrunk once to short side `size` in the cache
+    (utils.data.prepared.shrunk; JPEG at quality 95), so that no epoch decodes the big originals
+    (the real pets of `full`, about 500x375, trained at 128 or 288 pixels). `Resize(size)` then
+    crops the copies as it would have cropped the originals."""
+    from .data.prepared import shrunk
+
+    path_hr, files = Path(path_hr), [Path(f) for f in files]
+    sample = files[:: max(1, len(files) // 20)][:20]
+    sides = []
+    for f in sample:
+        with Image.open(f) as img:  # the header only
+            sides.append(min(img.size))
+    if not sides or float(np.median(sides)) <= 1.5 * size:
+        return path_hr
+    if any(f.parent != path_hr for f in files):
+        raise ValueError(f"at_working_size: every file must lie in {path_hr} itself (targets are "
+                         "found by name there)")
+    return shrunk(files, path_hr, size)[0].parent
+
+
 # --- a U-Net that starts from its input --------------------------------------------------------
 
 
