@@ -110,7 +110,8 @@ def draw_plain_vs_residual() -> plt.Figure:
     box(ax, x, 0.0, "image 1x28x28", "io")
     ys = [1.2 + 2.05 * i for i in range(5)]
     for y, (ni, nf), size in zip(ys, channels, sizes):
-        box(ax, x, y, f"conv s2 {ni}->{nf}, BN, ReLU\n-> {nf}x{size}", "conv_s2", w=3.2, h=0.75)
+        act = ", ReLU" if nf != 10 else ""  # the last layer: batchnorm, no ReLU on the logits
+        box(ax, x, y, f"conv s2 {ni}->{nf}, BN{act}\n-> {nf}x{size}", "conv_s2", w=3.2, h=0.75)
     for a, b in zip([0.0] + ys, ys + [11.3]):
         arrow(ax, (x, a + 0.38), (x, b - 0.38))
     box(ax, x, 11.3, "Flatten -> 10 logits", "head")
@@ -305,10 +306,10 @@ def draw_lstm_gru() -> plt.Figure:
           "so its gradient does not shrink through a matrix product at every step")
     _cell(ax, 8.6, "GRU cell (nn.GRU)",
           [("reset r", "sigmoid", "use h_t-1?"), ("update z", "sigmoid", "keep h?"),
-           ("new n", "tanh", "from r * h_t-1")],
+           ("candidate n", "tanh", "from x_t, r * h_t-1")],
           "n = tanh(W x_t + r * (U h_t-1))\nh_t = (1 - z) * n + z * h_t-1", "h_t",
-          "one state, three gates: the update gate z\n"
-          "copies h_t-1 through unchanged when z is 1")
+          "one state, two gates (r, z) and a candidate n:\n"
+          "the update gate z copies h_t-1 through unchanged when z is 1")
     fig.suptitle("Gated cells: sigmoid gates between 0 and 1 decide, element by element, what the "
                  "state keeps", fontsize=10, y=0.03)
     return fig
