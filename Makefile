@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= auto
 
-.PHONY: run test save bench lab images notebooks site site-check lint clean check-full gpu-check
+.PHONY: run test save bench lab images notebooks site site-check lint clean check-full check-gpu-branch gpu-check
 
 # venv, pinned requirements, this repo installed editable, and a Jupyter kernel inside the venv
 # that papermill, nbval and JupyterLab all use.
@@ -33,6 +33,9 @@ test: $(STAMP) lint  ## lint, unit tests, papermill smoke runs and nbval over th
 
 check-full: $(STAMP)  ## the full preset's whole code path, offline, each fit cut to 2 batches (any machine)
 	$(BIN)/python -m tools.run --preset full --source offline --dry-run --out runs/check-full
+
+check-gpu-branch: $(STAMP)  ## the full dry run cut as on a GPU (its batch sizes, 2 batches each), on any machine
+	$(BIN)/python -m tools.run --preset full --source offline --dry-run --gpu-branch --out runs/check-gpu-branch
 
 gpu-check: $(STAMP)  ## on a CUDA GPU: every notebook on smoke and as a full dry run; report in results/gpu/
 	$(BIN)/python -m tools.gpu_check

@@ -139,6 +139,27 @@ def test_on_a_gpu_a_dry_run_keeps_the_batch_sizes_and_two_batches_of_items(monke
     assert smoke["n_valid"] == 8 and smoke["n_train"] == 48  # already fewer than 2 x 32
 
 
+def test_the_gpu_branch_can_be_asked_for_on_a_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv(env.DRY_RUN, "gpu")  # make check-gpu-branch
+    assert dry_run.requested() and dry_run.gpu_branch()
+    dry = presets.pick(SETTINGS, "full", dry_run=True, batch_sizes=BATCH_SIZES)
+    assert dry == {**presets.pick(SETTINGS, "full", batch_sizes=BATCH_SIZES),
+                   "n_train": 256, "n_valid": 256}
+    monkeypatch.setenv(env.DRY_RUN, "1")
+    assert dry_run.requested() and not dry_run.gpu_branch()
+    monkeypatch.setenv(env.DRY_RUN, "cuda")
+    with pytest.raises(ValueError, match="LESSON7_DRY_RUN='cuda'"):
+        dry_run.requested()
+
+
+def test_a_training_loader_without_batches_is_named(dry):
+    learn = tiny_learner(n_train=3, bs=4)
+    learn.dls.train.drop_last = True  # as fastai's training loaders do: 3 items, no batch of 4
+    with pytest.raises(RuntimeError, match="no batches: 3 items, batch size 4, drop_last=True"):
+        learn.fit(1, 1e-3)
+
+
 def test_only_declared_batch_sizes_are_cut_and_undeclared_names_are_refused():
     dry = dry_run.shorten({"batch_size": 64, "other_bs": 64}, ["batch_size"], gpu=False)
     assert dry == {"batch_size": dry_run.CPU_BATCH_SIZE, "other_bs": 64}

@@ -1,7 +1,7 @@
 """Run the lesson's notebooks headlessly with papermill and collect their results in a run folder.
 
     python -m tools.run [--preset P] [--only NAMES] [--out DIR] [--update-notebooks] [--publish]
-                        [--dry-run] [--source offline]
+                        [--dry-run [--gpu-branch]] [--source offline]
 
 Each notebook runs in a fresh kernel with LESSON7_PRESET set to the preset, so its `preset = "auto"`
 parameter resolves to it and its banner says so. The run folder gets the executed notebooks, their
@@ -13,7 +13,10 @@ rewritten after each notebook, so an interrupted or killed run keeps what finish
 `--dry-run` runs each notebook's whole code path with every `fit` cut to a few batches
 (`utils.dry_run`); `--source offline` makes the data functions use the offline stand-ins on any
 preset. `make check-full` combines the two with `--preset full`: every line of the lesson's real
-path runs, with its shapes, on a machine without a GPU or internet. Dry runs are never published.
+path runs, with its shapes, on a machine without a GPU or internet. `--gpu-branch` cuts a dry run
+as a GPU would (the preset's batch sizes, two of the largest batch of items) on any device: `make
+check-gpu-branch` builds and feeds every training DataLoaders of the GPU's dry run on a CPU. Dry
+runs are never published.
 """
 
 from __future__ import annotations
@@ -441,9 +444,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "the committed notebooks show the outputs of this run")
     parser.add_argument("--dry-run", action="store_true",
                         help="every fit cut to a few batches (tests the code path; not published)")
+    parser.add_argument("--gpu-branch", action="store_true",
+                        help="with --dry-run: cut as on a GPU (the preset's batch sizes, two of "
+                             "the largest batch of items), on whatever device this is")
     parser.add_argument("--source", choices=SOURCES, default="auto",
                         help="where the data comes from (offline: the stand-ins, on any preset)")
     args = parser.parse_args(argv)
+    if args.gpu_branch and not args.dry_run:
+        parser.error("--gpu-branch shapes a dry run: give --dry-run too")
     if args.dry_run and args.update_notebooks:
         parser.error("--dry-run cannot --update-notebooks: a dry run's outputs teach nothing")
     if args.publish and args.dry_run:
@@ -484,10 +492,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run_all(args, notebooks: list[Path], out: Path, created: str) -> int:
     preset = args.preset
     kernel = kernel_name()
-    kernel_env = {env.DRY_RUN: "1" if args.dry_run else "0"}
+    kernel_env = {env.DRY_RUN: ("gpu" if args.gpu_branch else "1") if args.dry_run else "0"}
     if args.source != "auto":
         kernel_env[env.SOURCE] = args.source
-    mode = (" (dry run)" if args.dry_run else "") + (
+    mode = (" (dry run" + (", cut as on a GPU)" if args.gpu_branch else ")")
+            if args.dry_run else "") + (
         f", data from {args.source}" if args.source != "auto" else "")
     print(f"Running {len(notebooks)} notebook(s) on the {preset!r} preset{mode} with kernel "
           f"{kernel!r} into {out}")

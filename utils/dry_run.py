@@ -25,14 +25,26 @@ CPU_BATCH_SIZE = 2  # on a CPU a dry run cuts every batch size to this (a GPU ke
 ITEMS = 9  # ...this many (a 3x3 grid of top losses); on a CPU at most ITEMS to train and validate
 
 
+def _from_env() -> str:
+    value = os.environ.get(env.DRY_RUN, "").strip().lower()
+    if value not in ("", "0", "1", "true", "false", "yes", "no", "gpu"):
+        raise ValueError(f"{env.DRY_RUN}={value!r}: use 1 (dry run), gpu (a dry run cut as on a "
+                         "GPU, on any device) or 0 (a real run).")
+    return value
+
+
 def requested(dry_run: bool = False) -> bool:
-    """True when the notebook's `dry_run` parameter is set or LESSON7_DRY_RUN is 1/true/yes."""
+    """True when the notebook's `dry_run` parameter is set or LESSON7_DRY_RUN is 1/true/yes/gpu."""
     if not isinstance(dry_run, bool):
         raise ValueError(f"dry_run must be True or False, got {dry_run!r}.")
-    from_env = os.environ.get(env.DRY_RUN, "").strip().lower()
-    if from_env not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise ValueError(f"{env.DRY_RUN}={from_env!r}: use 1 (dry run) or 0 (a real run).")
-    return dry_run or from_env in ("1", "true", "yes")
+    return dry_run or _from_env() in ("1", "true", "yes", "gpu")
+
+
+def gpu_branch() -> bool:
+    """Whether a dry run is cut as on a GPU (batch sizes kept, two of the largest batch of items):
+    on a CUDA GPU, or anywhere with LESSON7_DRY_RUN=gpu (`make check-gpu-branch`, which builds and
+    feeds every DataLoaders of the GPU's dry run on a CPU)."""
+    return torch.cuda.is_available() or _from_env() == "gpu"
 
 
 class ShortFit(Callback):
@@ -55,6 +67,12 @@ class ShortFit(Callback):
 
     def before_train(self):
         self.trained = True  # only a real `fit` trains
+        if not self._skip() and len(self.dls.train) == 0:
+            dl = self.dls.train
+            raise RuntimeError(
+                f"The training DataLoader has no batches: {len(dl.dataset)} items, batch size "
+                f"{dl.bs}, drop_last={dl.drop_last}. The dry run kept too few items for this batch "
+                "size: declare the batch-size setting to pick(..., batch_sizes=[...]).")
 
     def _skip(self) -> bool:
         return hasattr(self.learn, "lr_finder")
@@ -126,12 +144,13 @@ def start_dry_run(dry_run: bool = False) -> bool:
         defaults.callbacks.remove(ShortFit)
         fastai_learner.nested_reorder = _nested_reorder
     if on:
-        cut = ("" if torch.cuda.is_available()
-               else f", batch sizes cut to {CPU_BATCH_SIZE} on the CPU")
+        items = ("the preset's batch sizes kept, and two of the largest batch of training and "
+                 "validation items (as on a GPU)" if gpu_branch() else
+                 f"at most {ITEMS} training and validation items, batch sizes cut to "
+                 f"{CPU_BATCH_SIZE} on the CPU")
         print(f"DRY RUN: every fit stops after {TRAIN_BATCHES} batches of one epoch, every "
-              f"evaluation after {VALID_BATCHES} batches and {ITEMS} items; at most {ITEMS} "
-              f"training and validation items{cut}. The numbers below test the code path, not "
-              f"the lesson, and are never published.")
+              f"evaluation after {VALID_BATCHES} batches and {ITEMS} items; {items}. The numbers "
+              f"below test the code path, not the lesson, and are never published.")
     return on
 
 
@@ -144,7 +163,7 @@ def shorten(cfg: dict, batch_sizes=(), gpu: bool | None = None) -> dict:
     sizes stay the preset's, and `n_train`/`n_valid` keep at least two of the largest batch, so
     that a training loader that drops its last partial batch still has two to train on.
     """
-    gpu = torch.cuda.is_available() if gpu is None else gpu
+    gpu = gpu_branch() if gpu is None else gpu
     unknown = [k for k in batch_sizes if k not in cfg]
     if unknown:
         raise ValueError(f"batch_sizes names {unknown}, which the settings do not have: declare "
