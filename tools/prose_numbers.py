@@ -28,6 +28,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "70,000": "MNIST's digits in all (60,000 for training, 10,000 for testing)",
         "2.8": "the fastai version this course is written for",
     },
+    "01b_resnet_degradation": {
+        "26": "a value of deep_blocks suggested under Where next (its 55 weight layers follow)",
+        "55": "the weight layers deep_blocks = 26 gives: 3 (stem and head) + 2 x 26",
+    },
 }
 
 # a number, with its % sign, and an "s" that makes it plural ("the 9,000s"); not part of a word

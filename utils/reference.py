@@ -265,10 +265,10 @@ NOT_COMPARABLE: dict[str, dict[str, str]] = {
         "full": "the lesson's numbers are its ResNet-ish model with random-pad augmentation; "
                 "we train both models without augmentation"},
     "03_unet_camvid": {
-        "cpu": "drawn street scenes at 45x60, a slim xresnet18 encoder (a quarter of the width, "
-               "2.0M parameters) from random weights, one 9-epoch stage; the lesson: real CamVid "
-               "at 360x480 then 720x960, a pretrained resnet34 (41M), 10 frozen + 12 unfrozen "
-               "epochs, then 10 + 10"},
+        "cpu": "drawn street scenes at 45x60, a slim xresnet18 encoder (a quarter of the width; "
+               "2.0M parameters in the whole U-Net) from random weights, one 9-epoch stage; the "
+               "lesson: real CamVid at 360x480 then 720x960, a pretrained resnet34 encoder (41M "
+               "in the whole U-Net), 10 frozen + 12 unfrozen epochs, then 10 + 10"},
     "05_superres_gan": {
         "cpu": "crops of 8 scikit-image photos at 64 px and a U-Net without pretrained "
                "weights; the lesson: 7,390 pet photos at 128 px with a pretrained resnet34"},
