@@ -35,7 +35,8 @@ ALLOWED: dict[str, dict[str, str]] = {
 }
 
 # a number, with its % sign, and an "s" that makes it plural ("the 9,000s"); not part of a word
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)s?(?![\w])")
+# a number, as above, may end in a multiplier's "x" ("3.2x the floor" backs "3.2× the floor")
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)(?:s|x)?(?![\w])")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>]+>|https?://\S+")
 _HEADING_NUMBER = re.compile(r"^#+\s*\d+b?\s*·", re.M)
 
