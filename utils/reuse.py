@@ -348,7 +348,8 @@ def street_scene(size: tuple[int, int] = (120, 240), seed: int = 7):
 
 
 def default_photo() -> Image.Image:
-    """scikit-image's cat photo (300x451): a held-out photo of the super-res notebooks' data."""
+    """scikit-image's cat photo (451x300 pixels, width x height): a held-out photo of the
+    super-res notebooks' data."""
     from skimage import data
 
     return Image.fromarray(data.chelsea())
