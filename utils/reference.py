@@ -116,7 +116,8 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.9270, "unet_learner(resnet34) pretrained, 360x480, bs 8, frozen then unfrozen",
                 COURSE_V3),
             "fastai_accuracy": Published(
-                0.9333, "then 720x960, bs 3, frozen then unfrozen (fastai v2 port: 0.9361)",
+                0.9333, "360x480 bs 8, then 720x960 bs 3, frozen then unfrozen "
+                "(fastai v2 port: 0.9361)",
                 COURSE_V3),
         },
     ),
