@@ -122,7 +122,7 @@ def draw_plain_vs_residual() -> plt.Figure:
     previous = 0.0
     for i, (ni, nf) in enumerate(channels[:4]):
         y = 0.85 + 2.45 * i
-        box(ax, x, y, f"conv s2 {ni}->{nf} -> {nf}x{sizes[i]}", "conv_s2", w=3.4, h=0.5)
+        box(ax, x, y, f"ConvLayer s2 {ni}->{nf} -> {nf}x{sizes[i]}", "conv_s2", w=3.7, h=0.5)
         box(ax, x, y + 0.9, f"res_block({nf}): 2 x ConvLayer", "conv", w=3.4, h=0.5)
         merge(ax, x, y + 1.75, "+")
         arrow(ax, (x, previous + 0.28), (x, y - 0.25))
@@ -130,9 +130,10 @@ def draw_plain_vs_residual() -> plt.Figure:
         arrow(ax, (x, y + 1.15), (x, y + 1.5))
         arrow(ax, (x - 1.75, y + 0.45), (x - 0.25, y + 1.75), curve=-0.45, color="#b45f06")
         previous = y + 1.75
-    box(ax, x, 11.3, "conv s2 16->10, Flatten", "head", w=3.0, h=0.5)
+    box(ax, x, 11.3, "ConvLayer s2 16->10, Flatten", "head", w=3.7, h=0.5)
     arrow(ax, (x, previous + 0.25), (x, 11.05))
     ax.text(x - 2.0, 2.2, "identity\nshortcut", fontsize=8, color="#b45f06", ha="right")
+    ax.text(x, -0.75, "ConvLayer: conv, BN, ReLU (the last one too)", fontsize=8, ha="center")
     fig.suptitle("Same stride-2 skeleton; the ResNet adds, at each size, two convolutions "
                  "whose input skips around them", fontsize=10, y=0.03)
     return fig
