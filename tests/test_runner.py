@@ -98,6 +98,9 @@ def test_publish_merges_by_notebook_name(tmp_path):
     payload = json.loads((tmp_path / "results.json").read_text())
     assert [(e["name"], e["metrics"]["a"]) for e in payload["notebooks"]] == [("01", 3), ("02", 2)]
     assert "| 02 | - | ok |" in (tmp_path / "RESULTS.md").read_text()
+    run.publish([{**entry, "status": "failed", "metrics": {"a": 4}}], "cpu", "day 4", tmp_path)
+    payload = json.loads((tmp_path / "results.json").read_text())  # a failure keeps the last
+    assert [(e["name"], e["metrics"]["a"]) for e in payload["notebooks"]] == [("01", 3), ("02", 2)]
 
 
 def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path, monkeypatch):

@@ -358,8 +358,13 @@ def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLI
             run_folder: Path | None = None) -> None:
     """Merge this run's entries into results/ (by notebook name), keeping the other notebooks';
     replace the GALLERY figures of each notebook that succeeded with this run's. Entries of a dry
-    run are never published."""
-    entries = [e for e in entries if not e.get("dry_run")]
+    run are never published, and a failed notebook keeps its last published entry (its committed
+    notebook is not replaced either: --update-notebooks copies only those that succeeded)."""
+    published = json.loads((folder / "results.json").read_text()) if (
+        folder / "results.json").exists() else {}
+    had = {e["name"] for e in published.get("notebooks", [])}
+    entries = [e for e in entries if not e.get("dry_run")
+               and (e["status"] == "ok" or e["name"] not in had)]
     if not entries:
         return
     merged = {}
