@@ -236,36 +236,48 @@ def triangle(ax, x, y, text="", s=0.45):
 
 
 def draw_rnn_unrolled() -> plt.Figure:
-    """Three words in, the next word out: unrolled (left) and as a loop (right)."""
+    """Three words in, the next word out: unrolled (left) and as a loop (right).
+
+    Drawn as the notebook's code runs: each word's embedding is added to the state carried from
+    the step before, then `h_h` (linear + ReLU) gives the new state; `h_o` reads the last one.
+    """
     fig, ax = canvas(10, 5.8, (-0.6, 12.6), (-2.2, 5.6))
     green, brown, blue = ARROWS["i_h"], ARROWS["h_h"], ARROWS["h_o"]
+    carried = "#777777"
     ax.text(3.6, 5.2, "unrolled: one step per word", ha="center", fontsize=10,
             fontweight="bold")
     xs = [0.8, 3.3, 5.8]
     for i, x in enumerate(xs):
+        hx = x + 0.9
         rect(ax, x, 0.0, f"word {i + 1}")
-        node(ax, x + 0.9, 2.2, f"h{i + 1}")
-        arrow(ax, (x, 0.32), (x + 0.7, 1.85), color=green)
+        node(ax, hx, 2.7, f"h{i + 1}")
         if i:
-            arrow(ax, (xs[i - 1] + 1.3, 2.2), (x + 0.5, 2.2), color=brown)
-            ax.text(x + 0.1, 2.45, "+", ha="center", fontsize=12, fontweight="bold")
-    triangle(ax, xs[-1] + 0.9, 4.2, "word 4")
-    arrow(ax, (xs[-1] + 0.9, 2.6), (xs[-1] + 0.9, 3.8), color=blue)
+            merge(ax, hx, 1.4, "+")
+            arrow(ax, (xs[i - 1] + 1.25, 2.55), (hx - 0.25, 1.5), color=carried)
+        else:
+            ax.add_patch(Circle((hx, 1.4), 0.06, fc="#333333"))
+        arrow(ax, (x + 0.1, 0.32), (hx - 0.2, 1.25), color=green)
+        arrow(ax, (hx, 1.65), (hx, 2.3), color=brown)
+    triangle(ax, xs[-1] + 0.9, 4.4, "word 4")
+    arrow(ax, (xs[-1] + 0.9, 3.1), (xs[-1] + 0.9, 4.0), color=blue)
     # right: the same model as a loop
     x = 10.2
     ax.text(x, 5.2, "as a loop", ha="center", fontsize=10, fontweight="bold")
     rect(ax, x, 0.0, "word t")
-    node(ax, x, 2.2, "h")
-    triangle(ax, x, 4.2, "word t+1")
-    arrow(ax, (x, 0.32), (x, 1.8), color=green)
-    arrow(ax, (x, 2.6), (x, 3.8), color=blue)
-    arrow(ax, (x + 0.35, 2.4), (x + 0.35, 2.0), curve=-2.2, color=brown)
-    ax.text(x + 1.25, 2.2, "for each\nword", fontsize=8, color=brown, va="center")
+    merge(ax, x, 1.4, "+")
+    node(ax, x, 2.7, "h")
+    triangle(ax, x, 4.4, "word t+1")
+    arrow(ax, (x, 0.32), (x, 1.15), color=green)
+    arrow(ax, (x, 1.65), (x, 2.3), color=brown)
+    arrow(ax, (x, 3.1), (x, 4.0), color=blue)
+    arrow(ax, (x + 0.38, 2.6), (x + 0.25, 1.4), curve=-0.9, color=carried)
+    ax.text(x + 0.95, 2.0, "next\nword", fontsize=8, color=carried, va="center")
     for i, (name, color, what) in enumerate((
             ("i_h", green, "input to hidden: embedding"),
             ("h_h", brown, "hidden to hidden: linear + ReLU (the same weights at every step)"),
-            ("h_o", blue, "hidden to output: linear, then softmax"))):
-        ax.text(0.2, -0.85 - 0.4 * i, f"{name}: {what}", color=color, fontsize=8,
+            ("h_o", blue, "hidden to output: linear, then softmax"),
+            ("+", carried, "the state carried to the next word, added to its embedding"))):
+        ax.text(0.2, -0.85 - 0.35 * i, f"{name}: {what}", color=color, fontsize=8,
                 ha="left", va="center")
     fig.suptitle("rectangle = input, circle = activations (hidden state), triangle = output; "
                  "same-coloured arrows share weights", fontsize=9, y=0.02)
@@ -282,8 +294,13 @@ def _cell(ax, x0, title, gates, state_text, out_text, note):
     for i, (name, act, what) in enumerate(gates):
         gx = x0 + 0.2 + i * 1.55
         box(ax, gx + 0.5, 3.1, f"{name}\n{act}", "gate", w=1.35, h=0.7, fontsize=8)
-        arrow(ax, (x0 + 2.5, 1.85), (gx + 0.5, 2.75))
-        ax.text(gx + 0.5, 2.3 - 0.0, "", fontsize=7)
+        if name.startswith("candidate") and "r * h_t-1" in what:
+            # the GRU's candidate reads x_t and the reset-gated state, not the plain cat([h, x])
+            box(ax, gx + 1.55, 1.6, "[r * h_t-1, x_t]", "io", w=1.6, h=0.5, fontsize=8)
+            arrow(ax, (gx + 1.4, 1.85), (gx + 0.7, 2.75))
+            arrow(ax, (gx - 0.7, 2.75), (gx + 0.85, 1.85), "r", text_offset=(0.0, 0.15))
+        else:
+            arrow(ax, (x0 + 2.5, 1.85), (gx + 0.5, 2.75))
         ax.text(gx + 0.5, 3.75, what, ha="center", va="bottom", fontsize=7)
     box(ax, x0 + 2.5, 5.0, state_text, "hidden", w=4.8, h=0.75, fontsize=8)
     previous = "c_t-1" if "c_t-1" in state_text else "h_t-1"
@@ -306,7 +323,7 @@ def draw_lstm_gru() -> plt.Figure:
           "two states: the cell state c only passes through * and +,\n"
           "so its gradient does not shrink through a matrix product at every step")
     _cell(ax, 8.6, "GRU cell (nn.GRU)",
-          [("reset r", "sigmoid", "use h_t-1?"), ("update z", "sigmoid", "keep h?"),
+          [("update z", "sigmoid", "keep h?"), ("reset r", "sigmoid", "use h_t-1?"),
            ("candidate n", "tanh", "from x_t, r * h_t-1")],
           "n = tanh(W x_t + r * (U h_t-1))\nh_t = (1 - z) * n + z * h_t-1", "h_t",
           "one state, two gates (r, z) and a candidate n:\n"
