@@ -106,29 +106,29 @@ def format_table(record: dict) -> str:
     published = record.get("reference", {})
     names = list(record["metrics"]) + [k for k in published if k not in record["metrics"]]
     rows = [("metric", f"ours ({record['preset']})", "lesson", "lesson's setup")]
-    apart = []
+    apart = {}  # why not comparable -> the lesson's numbers it applies to
     for name in names:
         ref = published.get(name, {})
         why = ref.get("not_comparable")
         if why:
-            apart.append(f"  {name}: {_fmt(ref['value'])} ({ref['setup']}; {ref['source']})")
-            rows.append((name, _fmt(record["metrics"].get(name)), "-", f"not comparable: {why}"))
+            apart.setdefault(why, []).append(
+                f"  {name}: {_fmt(ref['value'])} ({ref['setup']}; {ref['source']})")
+            rows.append((name, _fmt(record["metrics"].get(name)), "below", "not comparable"))
         else:
             rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
                          ref.get("setup", "")))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
              for a, b, c, d in rows]
-    lines.insert(1, "-" * max(len(line) for line in lines))
+    lines.insert(1, "-" * min(max(len(line) for line in lines), 100))
     if record.get("dry_run"):
         lines.append("DRY RUN: these numbers come from a few batches; they test the code path only")
     elif record.get("floor") is not None:
         verdict = "meets" if record["meets_floor"] else "DOES NOT meet"
         lines.append(f"headline {record['headline']} {verdict} this preset's floor "
                      f"of {_fmt(record['floor'])}")
-    if apart:
-        lines += ["", "the lesson's own numbers, on its own setup (not comparable with this run):",
-                  *apart]
+    for why, listed in apart.items():
+        lines += ["", f"the lesson's own numbers, not comparable with this run: {why}", *listed]
     return "\n".join(lines)
 
 
