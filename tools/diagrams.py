@@ -266,7 +266,7 @@ def draw_rnn_unrolled() -> plt.Figure:
     rect(ax, x, 0.0, "word t")
     merge(ax, x, 1.4, "+")
     node(ax, x, 2.7, "h")
-    triangle(ax, x, 4.4, "word t+1")
+    triangle(ax, x, 4.4, "next word\n(after the last)")
     arrow(ax, (x, 0.32), (x, 1.15), color=green)
     arrow(ax, (x, 1.65), (x, 2.3), color=brown)
     arrow(ax, (x, 3.1), (x, 4.0), color=blue)
@@ -294,11 +294,12 @@ def _cell(ax, x0, title, gates, state_text, out_text, note):
     for i, (name, act, what) in enumerate(gates):
         gx = x0 + 0.2 + i * 1.55
         box(ax, gx + 0.5, 3.1, f"{name}\n{act}", "gate", w=1.35, h=0.7, fontsize=8)
-        if name.startswith("candidate") and "r * h_t-1" in what:
-            # the GRU's candidate reads x_t and the reset-gated state, not the plain cat([h, x])
-            box(ax, gx + 1.55, 1.6, "[r * h_t-1, x_t]", "io", w=1.6, h=0.5, fontsize=8)
-            arrow(ax, (gx + 1.4, 1.85), (gx + 0.7, 2.75))
-            arrow(ax, (gx - 0.7, 2.75), (gx + 0.85, 1.85), "r", text_offset=(0.0, 0.15))
+        if name.startswith("candidate") and "r * U h_t-1" in what:
+            # nn.GRU's candidate: x_t and h_t-1 each through a matrix, r scaling U h_t-1
+            box(ax, gx + 1.55, 0.75, "W x_t + r * (U h_t-1)", "io", w=2.3, h=0.5, fontsize=8)
+            arrow(ax, (x0 + 3.3, 1.35), (gx + 0.6, 0.9))
+            arrow(ax, (gx - 0.7, 2.75), (gx + 1.3, 1.0), "r", text_offset=(0.05, 0.2))
+            arrow(ax, (gx + 1.7, 1.0), (gx + 0.7, 2.75))
         else:
             arrow(ax, (x0 + 2.5, 1.85), (gx + 0.5, 2.75))
         ax.text(gx + 0.5, 3.75, what, ha="center", va="bottom", fontsize=7)
@@ -324,7 +325,7 @@ def draw_lstm_gru() -> plt.Figure:
           "so its gradient does not shrink through a matrix product at every step")
     _cell(ax, 8.6, "GRU cell (nn.GRU)",
           [("update z", "sigmoid", "keep h?"), ("reset r", "sigmoid", "use h_t-1?"),
-           ("candidate n", "tanh", "from x_t, r * h_t-1")],
+           ("candidate n", "tanh", "from x_t, r * U h_t-1")],
           "n = tanh(W x_t + r * (U h_t-1))\nh_t = (1 - z) * n + z * h_t-1", "h_t",
           "one state, two gates (r, z) and a candidate n:\n"
           "the update gate z copies h_t-1 through unchanged when z is 1")
