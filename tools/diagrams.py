@@ -71,13 +71,13 @@ def canvas(width, height, xlim, ylim):
 def draw_residual_block() -> plt.Figure:
     """Residual block (MergeLayer dense=False) beside the dense block (MergeLayer dense=True)."""
     fig, ax = canvas(9, 5.0, (-0.5, 10.5), (-0.3, 7.6))
-    for x, symbol, out, label, title in (
+    for x, symbol, out, label, title, second_bn in (
         (2.8, "+", "x + f(x)  (nf channels)", "identity\n(x.orig)",
-         "residual block\nMergeLayer(dense=False)"),
+         "residual block\nMergeLayer(dense=False)", "\n(BN scale starts at 0)"),
         (7.8, "c", "cat([f(x), x])  (2 nf channels)", "identity\n(x.orig)",
-         "dense block\nMergeLayer(dense=True)"),
+         "dense block\nMergeLayer(dense=True)", ""),
     ):
-        _draw_one(ax, x, symbol, out, label)
+        _draw_one(ax, x, symbol, out, label, second_bn)
         ax.text(x, 7.1, title, ha="center", va="center", fontsize=10, fontweight="bold")
     fig.suptitle("SequentialEx keeps the block's input as x.orig; "
                  "MergeLayer adds or concatenates it",
@@ -85,12 +85,13 @@ def draw_residual_block() -> plt.Figure:
     return fig
 
 
-def _draw_one(ax, x, symbol, out_text, skip_label):
+def _draw_one(ax, x, symbol, out_text, skip_label, second_bn=""):
     box(ax, x, 0.5, "x  (nf channels)", "io")
     box(ax, x, 2.0, "ConvLayer(nf, nf)\nconv 3x3, BN, ReLU", h=0.8)
-    box(ax, x, 3.5, "ConvLayer(nf, nf)\nconv 3x3, BN, ReLU", h=0.8)
+    box(ax, x, 3.5, f"ConvLayer(nf, nf)\nconv 3x3, BN, ReLU{second_bn}",
+        h=1.05 if second_bn else 0.8, fontsize=8.5 if second_bn else 9)
     merge(ax, x, 4.9, symbol)
-    box(ax, x, 6.1, out_text, "io", w=3.5)
+    box(ax, x, 6.1, out_text, "io", w=3.9)
     arrow(ax, (x, 0.78), (x, 1.6))
     arrow(ax, (x, 2.4), (x, 3.1))
     arrow(ax, (x, 3.9), (x, 4.65), "f(x)")

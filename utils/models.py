@@ -37,7 +37,9 @@ def convlayer_cnn():
 
 def res_block(nf, dense=False):  # dense=True: concatenate instead of add (below)
     return SequentialEx(
-        ConvLayer(nf, nf), ConvLayer(nf, nf, norm_type=NormType.BatchZero), MergeLayer(dense)
+        ConvLayer(nf, nf),
+        ConvLayer(nf, nf, norm_type=NormType.Batch if dense else NormType.BatchZero),
+        MergeLayer(dense),
     )
 
 

@@ -260,7 +260,8 @@ NOT_COMPARABLE: dict[str, dict[str, str]] = {
     "01_resnet_mnist": {
         "cpu": "we train on 4,000 digits (batch size 64, rotation and zoom added, 3, 5 and 25 "
                "epochs), validated on 1,000 of MNIST's training digits; the lesson on 60,000 "
-               "(batch size 128, 3, 10 and 12 epochs), validated on the 10,000 test digits"},
+               "(batch size 128, 3, 10 and 12 epochs), validated on the 10,000 test digits; "
+               "fastai 2.8's ConvLayer is conv, BN, ReLU, v1's conv_layer conv, ReLU, BN"},
     "02_densenet": {
         "cpu": "we train on 4,000 digits for 6 epochs; the lesson on 60,000 for 12",
         "full": "the lesson's numbers are its ResNet-ish model with random-pad augmentation; "
