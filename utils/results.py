@@ -7,6 +7,7 @@ import math
 import os
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 from . import env
@@ -118,8 +119,12 @@ def format_table(record: dict) -> str:
             rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
                          ref.get("setup", "")))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
-             for a, b, c, d in rows]
+    indent = sum(widths) + 6  # where the setup column starts
+    lines = []
+    for a, b, c, d in rows:  # a long setup wraps under its own column
+        setup = textwrap.wrap(d, max(100 - indent, 40)) or [""]
+        lines.append(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {setup[0]}".rstrip())
+        lines += [" " * indent + more for more in setup[1:]]
     lines.insert(1, "-" * min(max(len(line) for line in lines), 100))
     if record.get("dry_run"):
         lines.append("DRY RUN: these numbers come from a few batches; they test the code path only")
@@ -128,7 +133,10 @@ def format_table(record: dict) -> str:
         lines.append(f"headline {record['headline']} {verdict} this preset's floor "
                      f"of {_fmt(record['floor'])}")
     for why, listed in apart.items():
-        lines += ["", f"the lesson's own numbers, not comparable with this run: {why}", *listed]
+        lines += ["", *textwrap.wrap(f"the lesson's own numbers, not comparable with this run: "
+                                     f"{why}", 100)]
+        lines += [part for entry in listed
+                  for part in textwrap.wrap(entry, 100, subsequent_indent="    ")]
     return "\n".join(lines)
 
 
