@@ -50,10 +50,10 @@ def arrow(ax, start, end, text=None, curve=0.0, color="#333333", text_offset=(0.
                 ha="left", va="center")
 
 
-def merge(ax, x, y, symbol):
-    """The circle where two paths meet: `+` (add) or `c` (concatenate)."""
+def merge(ax, x, y, symbol, fontsize=12):
+    """The circle where two paths meet: `+` (add), `c` or `cat` (concatenate)."""
     ax.add_patch(Circle((x, y), 0.25, fc=COLORS["merge"], ec="#333333", lw=1))
-    ax.text(x, y, symbol, ha="center", va="center", fontsize=12, fontweight="bold")
+    ax.text(x, y, symbol, ha="center", va="center", fontsize=fontsize, fontweight="bold")
 
 
 def canvas(width, height, xlim, ylim):
@@ -166,7 +166,7 @@ def draw_dense_block() -> plt.Figure:
         y = 0.95 + 1.75 * i
         ni = "c" if i == 0 else f"c+{i}k" if i > 1 else "c+k"
         box(ax, x, y, f"ConvLayer({ni}, k)", w=2.6)
-        merge(ax, x, y + 0.85, "c")
+        merge(ax, x, y + 0.85, "cat", fontsize=8.5)  # not "c": the channel labels use c
         arrow(ax, (x, previous + 0.28), (x, y - 0.28))
         arrow(ax, (x, y + 0.28), (x, y + 0.6))
         arrow(ax, (x - 1.2, previous + 0.05), (x - 0.25, y + 0.85), curve=-0.5, color=skip)
@@ -394,8 +394,8 @@ def draw_superres_gan() -> plt.Figure:
     ax.text(0.1, 2.4, "its input\n(residual,\non cpu)", fontsize=8, ha="center", va="center")
     # critic column
     box(ax, 6.6, 5.9, "original photo, 64 px", "io", w=3.0, h=0.6)
-    box(ax, 6.6, 3.9, "gan_critic\nstride-2 convs, spectral norm,\nself-attention, dropout",
-        "conv", w=3.4, h=1.4)
+    box(ax, 6.6, 3.9, "gan_critic\nstride-2 convs, spectral norm,\n"
+        "self-attention,\ndropout (full only)", "conv", w=3.4, h=1.4)
     box(ax, 6.6, 2.2, "real or generated?\nBCE (AdaptiveLoss)", "head", w=3.0, h=0.8)
     arrow(ax, (6.6, 5.6), (6.6, 4.6), "real")
     arrow(ax, (4.0, 0.7), (5.3, 3.3), "generated", curve=0.25, text_offset=(0.1, -0.3))
