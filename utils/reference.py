@@ -22,6 +22,8 @@ class NotebookReference:
 
 
 COURSE_V3 = "fastai course-v3 lesson 7 notebook"
+# the CamVid U-Net that lesson 7 explains: trained, and its numbers printed, in lesson 3's notebook
+COURSE_V3_CAMVID = "fastai course-v3 nbs/dl1/lesson3-camvid.ipynb"
 FASTBOOK_12 = "fastbook chapter 12 (n_hidden 64, bs 64)"
 COURSE_V3_RNN = "course-v3 lesson7-human-numbers, lecture run (bs 64, nh 64)"
 BOOK_SPLIT = "all 9,998 lines joined with ' . ', sequences split 80/20 in order"
@@ -114,11 +116,11 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         published={
             "fastai_half_size_accuracy": Published(
                 0.9270, "unet_learner(resnet34) pretrained, 360x480, bs 8, frozen then unfrozen",
-                COURSE_V3),
+                COURSE_V3_CAMVID),
             "fastai_accuracy": Published(
                 0.9333, "360x480 bs 8, then 720x960 bs 3, frozen then unfrozen "
                 "(fastai v2 port: 0.9361)",
-                COURSE_V3),
+                COURSE_V3_CAMVID),
         },
     ),
     "04_wgan_bedroom": NotebookReference(
@@ -126,8 +128,11 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         headline="swd_gap_closed",
         # The share of the sliced Wasserstein distance between the untrained generator's patches and
         # real ones that training closes (0: no better than untrained, 1: as close as other real
-        # images). smoke trains for a few steps: any clear fall counts; cpu must close most of it.
-        floors={"smoke": 0.02, "cpu": 0.5, "full": 0.8},
+        # images). smoke trains for a few steps: any clear fall counts. cpu: between what the
+        # notebook's 4-epoch momentum-0 runs close (0.39 to 0.50 over its 3 seeds, section 7) and
+        # what its 30-epoch run closes (0.92): a run that gets no further than 4 epochs fails, and
+        # the 30-epoch run clears it by 0.2, about twice the 0.11 that seeds move it after 4 epochs.
+        floors={"smoke": 0.02, "cpu": 0.7, "full": 0.8},
         published={
             "train_minutes": Published(
                 114, "a 2019 GPU on all 303,125 photos of fastai's LSUN bedrooms sample at "
@@ -143,7 +148,10 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         # its patches no more real than the MSE generator's (a GAN that failed, or stalled behind
         # a critic at chance); negative: less real. smoke (one GAN epoch on 48 images) must not
         # make them much worse; cpu must remove a clear share; full
-        # (40 epochs with the lesson's critic) at least as much.
+        # (40 epochs with the lesson's critic) at least as much. It is read after the last GAN
+        # epoch and moves from epoch to epoch, so the results table puts beside it the same share
+        # on the raw outputs after the epoch before the last and averaged over the last three
+        # (those are not held to a floor).
         floors={"smoke": -0.5, "cpu": 0.1, "full": 0.1},
         published={
             "gen_valid_mse": Published(
@@ -156,14 +164,22 @@ NOTEBOOKS: dict[str, NotebookReference] = {
     ),
     "06_superres_feature_loss": NotebookReference(
         title="Super-resolution with a feature (perceptual) loss",
-        headline="feature_distance_reduction",
-        # 1 - feature / MSE: the share of the MSE generator's feature distance to the held-out
-        # originals (the notebook's FeatureLoss, same VGG) that the feature-loss generator
-        # removes. 0: the feature loss taught nothing the pixel loss did not. On cpu and smoke
-        # the VGG has random weights, so this is all the lesson's idea can show there: the loss
-        # trains and its effect carries to photos never seen in training. smoke (one short
-        # epoch) must not be much worse than MSE; full uses the ImageNet VGG.
-        floors={"smoke": -0.5, "cpu": 0.05, "full": 0.05},
+        headline="feature_swd_reduction",
+        # 1 - feature / MSE for the patch SWD (utils.swd) to the held-out originals, the mean over
+        # ten SWD seeds: the share of the MSE generator's patch distance that the feature-loss
+        # generator removes, on a measure neither model was trained on. (The same share of the
+        # feature distance, feature_distance_reduction, is recorded as a sanity check only: it is
+        # the feature-loss model's training objective measured again.) 0: its patches are no
+        # closer to the originals' than the MSE model's; negative: farther. cpu: 0, "no farther
+        # than the MSE model's", from the spread the notebook prints over SWD seeds: in the
+        # committed cpu run the feature-loss model's SWD was below MSE's on all ten seeds (gaps
+        # -0.0080 to -0.0021 against MSE's 0.144 to 0.151, a share of about 0.01 to 0.06), so 0
+        # lies below what the SWD's own randomness gives; how far another training seed moves it
+        # is not measured, and on the cat alone it is negative. smoke (one short epoch on 48
+        # images) leaves both models at their bicubic input (a share of 0 on every seed): -0.5
+        # only catches a broken pipeline. full (the ImageNet VGG): 0 as well, the lesson's claim
+        # (sharper than MSE) at its weakest; no full run is measured here.
+        floors={"smoke": -0.5, "cpu": 0.0, "full": 0.0},
         published={
             "feature_valid_loss": Published(
                 2.0645, "U-Net resnet34 (blur, weight norm, no self-attention), feature loss with "
@@ -200,8 +216,9 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.6401, "LMModel4: predicts every word, sl 16; fit_one_cycle(15, 3e-3)",
                 FASTBOOK_12),
             "v3_every_word_accuracy": Published(
-                0.408, "Model2: predicts every token, bptt 20, fit_one_cycle(10, 1e-4) "
-                "(v1 repo 0.350, v2 port 0.376)", COURSE_V3_RNN),
+                0.408, "Model2: predicts every token, bptt 20, "
+                "fit_one_cycle(10, 1e-4, pct_start=0.1) (v1 repo 0.350, v2 port 0.376)",
+                COURSE_V3_RNN),
             "v3_keeps_state_accuracy": Published(
                 0.542, "Model3: keeps state, bptt 20, fit_one_cycle(20, 3e-3) "
                 "(v1 repo 0.443, v2 port 0.622)", COURSE_V3_RNN),
@@ -271,9 +288,11 @@ NOT_COMPARABLE: dict[str, dict[str, str]] = {
                "2.0M parameters in the whole U-Net) from random weights, one 9-epoch stage; the "
                "lesson: real CamVid at 360x480 then 720x960, a pretrained resnet34 encoder (41M "
                "in the whole U-Net), 10 frozen + 12 unfrozen epochs, then 10 + 10"},
-    "05_superres_gan": {
-        "cpu": "crops of 8 scikit-image photos at 64 px and a U-Net without pretrained "
-               "weights; the lesson: 7,390 pet photos at 128 px with a pretrained resnet34"},
+    "05_superres_gan": {  # one reason for both of its numbers: the generator's, then the critic's
+        "cpu": "crops of 8 scikit-image photos at 64 px; the generator a U-Net without pretrained "
+               "weights, the critic 16 features wide without dropout, 12 epochs at up to 3e-3, "
+               "scored on 160 held-out crops of two photos; the lesson: 7,390 pet photos at 128 "
+               "px, a pretrained resnet34, a critic 128 wide with dropout 0.15, 6 epochs at 1e-3"},
     "06_superres_feature_loss": {
         "cpu": "the VGG has random weights offline, and the photos are 64-px crops of 8 "
                "scikit-image photos; the lesson: ImageNet VGG16-bn, pets at 128 and 256 px"},
