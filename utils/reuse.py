@@ -413,8 +413,11 @@ def segment(learn, image, name: str = "my_image") -> np.ndarray:
     return np.asarray(small.resize(photo.size, Image.NEAREST))
 
 
-def show_segmentation(photo, mask: np.ndarray, codes, title: str = "", alpha: float = 0.55):
-    """The photo, and its mask in class colours laid over it, with a legend of the classes seen."""
+def show_segmentation(photo, mask: np.ndarray, codes, title: str = "", alpha: float = 0.55,
+                      truth: np.ndarray | None = None):
+    """The photo, and its mask in class colours laid over it (`alpha` of the colour, the rest of
+    the photo), with a legend of the classes seen. With `truth` (a mask of the photo's size), a
+    third panel lays the true classes over the photo the same way."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -422,13 +425,18 @@ def show_segmentation(photo, mask: np.ndarray, codes, title: str = "", alpha: fl
 
     photo = np.asarray(read_image(photo), dtype=np.float32) / 255
     colours = class_colours(codes)
-    fig, axs = plt.subplots(1, 2, figsize=(10, 10 * photo.shape[0] / photo.shape[1] / 2 + 1))
+    panels = {"predicted classes, over the photo": mask}
+    if truth is not None:
+        panels["true classes, over the photo"] = truth
+    n = 1 + len(panels)
+    fig, axs = plt.subplots(1, n, figsize=(5 * n, 5 * photo.shape[0] / photo.shape[1] + 1))
     axs[0].imshow(photo), axs[0].set_title("photo")
-    axs[1].imshow((1 - alpha) * photo + alpha * colours[mask])
-    axs[1].set_title("predicted classes")
+    for ax, (name, classes) in zip(axs[1:], panels.items()):
+        ax.imshow((1 - alpha) * photo + alpha * colours[classes])
+        ax.set_title(name)
     for ax in axs:
         ax.axis("off")
-    seen = [c for c in np.unique(mask)]
+    seen = sorted(set().union(*[np.unique(m).tolist() for m in panels.values()]))
     fig.legend(handles=[Patch(color=colours[c], label=codes[c]) for c in seen], loc="lower center",
                ncol=min(6, len(seen)), fontsize=8)
     fig.suptitle(title)

@@ -190,22 +190,37 @@ def show_predictions(images, targets, preds: dict, codes):
 
 
 def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class"):
-    """Horizontal bars of per-class IoU for one or more models (classes without IoU left out)."""
+    """Horizontal bars of per-class IoU for one or more models (classes without IoU left out).
+
+    Each bar has its value written at its end, so an IoU of 0 reads "0" rather than as a missing
+    bar; a model without an IoU for a class shown (the class is neither in the truth nor in that
+    model's predictions, its IoU is NaN) gets an empty bar marked "no IoU".
+    """
     colours = class_colours(codes)
     shown = [c for c in range(len(codes)) if any(not np.isnan(v[c]) for v in ious.values())]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(shown) * max(1, len(ious)) / 1.4 + 1.2))
+    width = 8 if len(ious) > 1 else 7  # room for a legend beside the bars
+    fig, ax = plt.subplots(figsize=(width, 0.32 * len(shown) * max(1, len(ious)) / 1.4 + 1.2))
     height = 0.8 / len(ious)
     for k, (name, iou) in enumerate(ious.items()):
         ys = np.arange(len(shown)) + k * height
         ax.barh(ys, np.nan_to_num(iou[shown]), height=height, label=name,
                 color=colours[shown] if len(ious) == 1 else None, alpha=1 - 0.35 * k)
+        for y, value in zip(ys, iou[shown]):  # the value at the bar's end (inside a long bar)
+            text = "no IoU" if np.isnan(value) else "0" if value == 0 else f"{value:.2f}"
+            inside = value > 0.9
+            ax.text(value - 0.01 if inside else np.nan_to_num(value) + 0.01, y, text, va="center",
+                    ha="right" if inside else "left", fontsize=7,
+                    style="italic" if np.isnan(value) else "normal")
     ax.set_yticks(np.arange(len(shown)) + 0.4 - height / 2, [codes[c] for c in shown])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("IoU (intersection over union) on the validation images")
+    label = "IoU (intersection over union) on the validation images"
+    if any(np.isnan(v[shown]).any() for v in ious.values()):
+        label += "\nno IoU: the class is neither in the truth nor in that model's predictions"
+    ax.set_xlabel(label)
     ax.set_ylabel("class")
     ax.set_title(title)
     if len(ious) > 1:
-        ax.legend(loc="lower right")
+        ax.legend(loc="lower left", bbox_to_anchor=(1.01, 0))
     fig.tight_layout()
     return fig
