@@ -74,7 +74,7 @@ def draw_residual_block() -> plt.Figure:
     for x, symbol, out, label, title, second_bn in (
         (2.8, "+", "x + f(x)  (nf channels)", "identity\n(x.orig)",
          "residual block\nMergeLayer(dense=False)", "\n(BN scale starts at 0)"),
-        (7.8, "c", "cat([f(x), x])  (2 nf channels)", "identity\n(x.orig)",
+        (7.8, "c", "cat([f(x), x])  (2 nf channels)", "x.orig\n(passed on)",
          "dense block\nMergeLayer(dense=True)", ""),
     ):
         _draw_one(ax, x, symbol, out, label, second_bn)
