@@ -24,10 +24,11 @@ END = "<!-- end of results table -->"
 RESULT: dict[str, str] = {
     "01_resnet_mnist": "ResNet-ish accuracy {resnet_accuracy:.3f} on {valid_digits:,} held-out "
                        "digits (plain CNN {plain_accuracy:.3f}); trained on {train_digits:,}",
-    "01b_resnet_degradation": "deep minus shallow final training loss, mean over {seeds} "
-                              "seeds: plain nets {plain_depth_gap:.3f} ({plain_depth_gap_min:.3f}"
-                              " to {plain_depth_gap_max:.3f}), residual nets "
-                              "{residual_depth_gap:.3f}",
+    "01b_resnet_degradation": "deep minus shallow training error, mean over {seeds} seeds: "
+                              "plain nets {plain_depth_error_gap:.3f} "
+                              "({plain_depth_error_gap_min:.3f} to {plain_depth_error_gap_max:.3f}"
+                              "), residual nets {residual_depth_error_gap:.3f}; in final training "
+                              "loss {plain_depth_gap:.3f} and {residual_depth_gap:.3f}",
     "02_densenet": "DenseNet-ish accuracy {densenet_accuracy:.3f} against ResNet-ish "
                    "{resnet_accuracy:.3f}; checkpointing saves {checkpoint_saving:.0%} of the "
                    "saved activations for {checkpoint_slowdown:.2f}x the time",

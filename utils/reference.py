@@ -86,12 +86,16 @@ NOTEBOOKS: dict[str, NotebookReference] = {
     ),
     "01b_resnet_degradation": NotebookReference(
         title="Why skip connections work: degradation and loss landscapes",
-        headline="plain_depth_gap",
-        # final training loss of the deep plain net minus the shallow plain one's, the mean over
-        # the notebook's seeds (3 on cpu): positive means the deeper plain net trains worse
-        # (degradation). smoke (tiny nets, two epochs, one seed) only needs the sign; cpu must show
-        # a clear gap (the shallow nets end near 0.01; the three cpu seeds gave 0.33 to 0.71).
-        floors={"smoke": 0.05, "cpu": 0.1, "full": 0.0},
+        headline="plain_depth_error_gap",
+        # training error (the share of the training digits wrong, final weights, eval mode) of the
+        # deep plain net minus the shallow plain one's, the mean over the notebook's seeds (3 on
+        # cpu): what He et al.'s Figure 1 plots; positive means the deeper plain net fits its
+        # training set worse (degradation). It is not the training objective (the loss gap,
+        # plain_depth_gap, is recorded beside it). smoke (tiny nets, two epochs, one seed) only
+        # needs the sign; cpu: at least 5 in 100 more digits wrong, five times what the shallow
+        # nets get wrong (under 1%, the notebook checks), below the smallest seed of the committed
+        # cpu run (its three seeds gave 0.073 to 0.220).
+        floors={"smoke": 0.0, "cpu": 0.05, "full": 0.0},
         # The lesson publishes no number for this; He et al. 2015 (Figure 1) show it on CIFAR-10.
         published={},
     ),
