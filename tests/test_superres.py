@@ -58,6 +58,18 @@ def test_crappified_folders_are_keyed_so_other_settings_never_replace_them(tmp_p
     assert Image.open(a / "p_0.jpg").size == (16, 16) and Image.open(c / "p_0.jpg").size == (8, 8)
 
 
+def test_a_changed_crappifier_makes_a_new_folder_not_a_stale_one(tmp_path, monkeypatch):
+    src = _photos(tmp_path / "hr")
+    before = superres.crappify_folder(src, tmp_path / "lr", size=16, seed=1, n_workers=0)
+
+    def crappify_image(img, size, rng):  # an edited crappifier: its source differs
+        return img.resize((size, size))
+
+    monkeypatch.setattr(superres, "crappify_image", crappify_image)
+    after = superres.crappify_folder(src, tmp_path / "lr", size=16, seed=1, n_workers=0)
+    assert after != before and (before / "p_0.jpg").exists()
+
+
 def test_a_scratch_folder_is_new_and_empty_each_time():
     a, b = (superres.scratch_folder("05_test", "image_gen") for _ in range(2))
     assert a != b and a.name == b.name == "image_gen" and not any(a.iterdir())

@@ -5,6 +5,7 @@ predicted, scored (PSNR / SSIM) and shown."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 from pathlib import Path
 
@@ -66,9 +67,11 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     saved at JPEG quality 60).
 
     Keyed: the folder's name is `dest`'s plus a hash of everything its images depend on (size,
-    seed, files, mode), so runs with other settings, at the same time or a day later, never replace
-    each other's images. Cached: a complete folder (its DONE marker) is returned as it is. Atomic:
-    the images go to a temporary folder beside it, renamed into place when all are written.
+    seed, the files' names and sizes, mode, and the source code that makes them), so runs with
+    other settings, or after a change to the crappifier, at the same time or a day later, never
+    replace each other's images. Cached: a complete folder (its DONE marker) is returned as it
+    is. Atomic: the images go to a temporary folder beside it, renamed into place when all are
+    written.
     """
     from fastcore.parallel import parallel
 
@@ -77,8 +80,10 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     src, dest = Path(src), Path(dest)
     files = sorted(files if files is not None else
                    (p for p in src.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")))
-    names = hashlib.sha1(" ".join(f.name for f in files).encode()).hexdigest()
-    key = f"size={size} seed={seed} files={names} mode={mode} v2"  # v2: JPEG saved once
+    names = hashlib.sha1(" ".join(f"{f.name}:{f.stat().st_size}" for f in files).encode())
+    code = hashlib.sha1("".join(inspect.getsource(f) for f in _CRAPPIFY_CODE()).encode())
+    key = (f"size={size} seed={seed} files={names.hexdigest()} mode={mode} "
+           f"code={code.hexdigest()[:12]}")
     dest = dest.parent / f"{dest.name}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
     if (dest / DONE).exists() and (dest / DONE).read_text() == key:
         return dest
@@ -89,6 +94,11 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
 
     write_atomically(dest, write)
     return dest
+
+
+def _CRAPPIFY_CODE():
+    """What the images of a crappified folder are made by: a change to any of them is a new key."""
+    return (crappify_image, downscale_image, crappify_jpeg, _CrappifyTo)
 
 
 def scratch_folder(notebook: str, name: str) -> Path:
