@@ -62,11 +62,11 @@ def test_a_lesson_number_stands_beside_ours_only_when_comparable():
     cpu = make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.987, "resnet_params": 41132})
     table = format_table(cpu).splitlines()
     row = next(line for line in table if line.startswith("resnet_accuracy"))
-    assert "0.9952" not in row and row.split()[2:] == ["below", "not", "comparable"]
+    assert "0.9952" not in row and row.split()[2:5] == ["see", "note", "not"]
     params = next(line for line in table if line.startswith("resnet_params"))
     assert params.split()[1:3] == ["41,132", "41,132"]  # a parameter count compares anywhere
     heading = next(i for i, line in enumerate(table) if line.startswith(
-        "the lesson's own numbers, not comparable with this run: we train on 4,000 digits"))
+        "note: the lesson's own numbers, not comparable with this run: we train on 4,000"))
     listed = next(i for i, line in enumerate(table)
                   if line.strip().startswith("resnet_accuracy: 0.9952 ("))
     assert listed > heading and not table[listed - 1].startswith(" ")  # after the whole reason

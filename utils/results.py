@@ -114,7 +114,8 @@ def format_table(record: dict) -> str:
         if why:
             apart.setdefault(why, []).append(
                 f"  {name}: {_fmt(ref['value'])} ({ref['setup']}; {ref['source']})")
-            rows.append((name, _fmt(record["metrics"].get(name)), "below", "not comparable"))
+            rows.append((name, _fmt(record["metrics"].get(name)), "see note",
+                         "not comparable (the note under the table)"))
         else:
             rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
                          ref.get("setup", "")))
@@ -133,8 +134,8 @@ def format_table(record: dict) -> str:
         lines.append(f"headline {record['headline']} {verdict} this preset's floor "
                      f"of {_fmt(record['floor'])}")
     for why, listed in apart.items():
-        lines += ["", *textwrap.wrap(f"the lesson's own numbers, not comparable with this run: "
-                                     f"{why}", 100)]
+        note = f"note: the lesson's own numbers, not comparable with this run: {why}"
+        lines += ["", *textwrap.wrap(note, 100)]
         lines += [part for entry in listed
                   for part in textwrap.wrap(entry, 100, subsequent_indent="    ")]
     return "\n".join(lines)
