@@ -272,7 +272,7 @@ def draw_rnn_unrolled() -> plt.Figure:
     arrow(ax, (x, 1.65), (x, 2.3), color=brown)
     arrow(ax, (x, 3.1), (x, 4.0), color=blue)
     arrow(ax, (x + 0.38, 2.6), (x + 0.25, 1.4), curve=-0.9, color=carried)
-    ax.text(x + 0.95, 2.0, "next\nword", fontsize=8, color=carried, va="center")
+    ax.text(x + 0.95, 2.0, "state, to\nthe next\nstep", fontsize=8, color=carried, va="center")
     for i, (name, color, what) in enumerate((
             ("i_h", green, "input to hidden: embedding"),
             ("h_h", brown, "hidden to hidden: linear + ReLU (the same weights at every step)"),
@@ -291,7 +291,8 @@ def _cell(ax, x0, title, gates, state_text, out_text, note):
     node(ax, x0 - 0.4, 1.6, "h_t-1", r=0.45)
     box(ax, x0 + 2.5, 1.6, "cat([h_t-1, x_t])", "io", w=2.4, h=0.5)
     arrow(ax, (x0 + 0.6, 0.3), (x0 + 1.8, 1.35), color=ARROWS["i_h"])
-    arrow(ax, (x0 + 0.05, 1.6), (x0 + 1.3, 1.6), color=ARROWS["h_h"])
+    carried = "#777777"  # a state carried on, through no layer (as in rnn_unrolled.png)
+    arrow(ax, (x0 + 0.05, 1.6), (x0 + 1.3, 1.6), color=carried)
     for i, (name, act, what) in enumerate(gates):
         gx = x0 + 0.2 + i * 1.55
         box(ax, gx + 0.5, 3.1, f"{name}\n{act}", "gate", w=1.35, h=0.7, fontsize=8)
@@ -307,11 +308,12 @@ def _cell(ax, x0, title, gates, state_text, out_text, note):
     box(ax, x0 + 2.5, 5.0, state_text, "hidden", w=4.8, h=0.75, fontsize=8)
     previous = "c_t-1" if "c_t-1" in state_text else "h_t-1"
     node(ax, x0 - 0.9, 5.0, previous, r=0.45)
-    arrow(ax, (x0 - 0.45, 5.0), (x0 + 0.1, 5.0), color=ARROWS["h_h"])
-    for i in range(len(gates)):
-        arrow(ax, (x0 + 0.7 + i * 1.55, 4.2), (x0 + 2.5, 4.6))
+    arrow(ax, (x0 - 0.45, 5.0), (x0 + 0.1, 5.0), color=carried)
+    for i, (name, _, _) in enumerate(gates):
+        if not name.startswith("reset"):  # the GRU's reset gate acts only through the candidate
+            arrow(ax, (x0 + 0.7 + i * 1.55, 4.2), (x0 + 2.5, 4.6))
     node(ax, x0 + 5.6, 6.0 - 0.6, out_text, r=0.5)
-    arrow(ax, (x0 + 4.9, 5.0), (x0 + 5.2, 5.2), color=ARROWS["h_o"])
+    arrow(ax, (x0 + 4.9, 5.0), (x0 + 5.2, 5.2))
     ax.text(x0 + 2.5, -0.9, note, ha="center", fontsize=8, wrap=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DESCRIPTION = ("the English words for 1 to 7,999 (train.txt) and 8,001 to 9,999 (valid.txt), "
-               "generated in the published files' exact format")
+               "generated in the published files' line format (not compared byte for byte)")
 VERSION = 1
 SPLITS = {"train.txt": (1, 7_999), "valid.txt": (8_001, 9_999)}  # first and last number in each
 
