@@ -284,7 +284,8 @@ NOT_COMPARABLE: dict[str, dict[str, str]] = {
                "(batch size 128, 3, 10 and 12 epochs), validated on the 10,000 test digits; "
                "fastai 2.8's ConvLayer is conv, BN, ReLU, v1's conv_layer conv, ReLU, BN"},
     "02_densenet": {
-        "cpu": "we train on 4,000 digits for 6 epochs; the lesson on 60,000 for 12",
+        "cpu": "we train on 4,000 digits for 6 epochs and validate on 1,000 of MNIST's training "
+               "digits; the lesson trains on 60,000 for 12 and validates on the 10,000 test digits",
         "full": "the lesson's numbers are its ResNet-ish model with random-pad augmentation; "
                 "we train both models without augmentation"},
     "03_unet_camvid": {
