@@ -30,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -61,11 +62,21 @@ GALLERY = {  # figures kept with keep_figure that --publish copies to results/ga
 }
 
 
-def kernel_name() -> str:
-    """The project's kernel when it is registered, else the current environment's python3."""
-    from jupyter_client.kernelspec import find_kernel_specs
+_KERNEL_LOCK = threading.Lock()
+_kernel: list[str] = []  # found once per process
 
-    return KERNEL if KERNEL in find_kernel_specs() else "python3"
+
+def kernel_name() -> str:
+    """The project's kernel when it is registered, else the current environment's python3.
+
+    Looked up once, under a lock: the lookup imports IPython, and two threads importing it at once
+    (the test suite runs notebooks from a thread pool) can leave it half imported."""
+    with _KERNEL_LOCK:
+        if not _kernel:
+            from jupyter_client.kernelspec import find_kernel_specs
+
+            _kernel.append(KERNEL if KERNEL in find_kernel_specs() else "python3")
+        return _kernel[0]
 
 
 def find_notebooks(folder: Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
