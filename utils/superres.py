@@ -81,7 +81,7 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     files = sorted(files if files is not None else
                    (p for p in src.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")))
     names = hashlib.sha1(" ".join(f"{f.name}:{f.stat().st_size}" for f in files).encode())
-    code = hashlib.sha1("".join(inspect.getsource(f) for f in _CRAPPIFY_CODE()).encode())
+    code = hashlib.sha1("".join(inspect.getsource(f) for f in _crappify_code()).encode())
     key = (f"size={size} seed={seed} files={names.hexdigest()} mode={mode} "
            f"code={code.hexdigest()[:12]}")
     dest = dest.parent / f"{dest.name}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
@@ -96,7 +96,7 @@ def crappify_folder(src: Path, dest: Path, size: int, seed: int = 42, n_workers:
     return dest
 
 
-def _CRAPPIFY_CODE():
+def _crappify_code():
     """What the images of a crappified folder are made by: a change to any of them is a new key."""
     return (crappify_image, downscale_image, crappify_jpeg, _CrappifyTo)
 
