@@ -25,7 +25,8 @@ COLORS = {  # one colour per kind of layer, the same in every diagram
     "output": "#d9ead3",  # triangle = output
     "gate": "#ead1dc",
 }
-ARROWS = {"i_h": "#38761d", "h_h": "#b45f06", "h_o": "#1155cc"}  # the lesson's green, brown, blue
+ARROWS = {"i_h": "#38761d", "h_h": "#b45f06", "h_o": "#1155cc",  # the lesson's green, brown, blue
+          "carried": "#777777"}  # a state carried on to the next step, through no layer
 
 
 # --- drawing primitives --------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def draw_residual_block() -> plt.Figure:
     for x, symbol, out, label, title, second_bn in (
         (2.8, "+", "x + f(x)  (nf channels)", "identity\n(x.orig)",
          "residual block\nMergeLayer(dense=False)", "\n(BN scale starts at 0)"),
-        (7.8, "c", "cat([f(x), x])  (2 nf channels)", "x.orig\n(passed on)",
+        (7.8, "cat", "cat([f(x), x])  (2 nf channels)", "x.orig\n(passed on)",
          "dense block\nMergeLayer(dense=True)", ""),
     ):
         _draw_one(ax, x, symbol, out, label, second_bn)
@@ -90,7 +91,7 @@ def _draw_one(ax, x, symbol, out_text, skip_label, second_bn=""):
     box(ax, x, 2.0, "ConvLayer(nf, nf)\nconv 3x3, BN, ReLU", h=0.8)
     box(ax, x, 3.5, f"ConvLayer(nf, nf)\nconv 3x3, BN, ReLU{second_bn}",
         h=1.05 if second_bn else 0.8, fontsize=8.5 if second_bn else 9)
-    merge(ax, x, 4.9, symbol)
+    merge(ax, x, 4.9, symbol, fontsize=8.5 if len(symbol) > 1 else 12)
     box(ax, x, 6.1, out_text, "io", w=3.9)
     arrow(ax, (x, 0.78), (x, 1.6))
     arrow(ax, (x, 2.4), (x, 3.1))
@@ -244,7 +245,7 @@ def draw_rnn_unrolled() -> plt.Figure:
     """
     fig, ax = canvas(10, 5.8, (-0.6, 12.6), (-2.2, 5.6))
     green, brown, blue = ARROWS["i_h"], ARROWS["h_h"], ARROWS["h_o"]
-    carried = "#777777"
+    carried = ARROWS["carried"]
     ax.text(3.6, 5.2, "unrolled: one step per word", ha="center", fontsize=10,
             fontweight="bold")
     xs = [0.8, 3.3, 5.8]
@@ -291,7 +292,7 @@ def _cell(ax, x0, title, gates, state_text, out_text, note):
     node(ax, x0 - 0.4, 1.6, "h_t-1", r=0.45)
     box(ax, x0 + 2.5, 1.6, "cat([h_t-1, x_t])", "io", w=2.4, h=0.5)
     arrow(ax, (x0 + 0.6, 0.3), (x0 + 1.8, 1.35), color=ARROWS["i_h"])
-    carried = "#777777"  # a state carried on, through no layer (as in rnn_unrolled.png)
+    carried = ARROWS["carried"]
     arrow(ax, (x0 + 0.05, 1.6), (x0 + 1.3, 1.6), color=carried)
     for i, (name, act, what) in enumerate(gates):
         gx = x0 + 0.2 + i * 1.55
