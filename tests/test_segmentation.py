@@ -137,6 +137,14 @@ def test_the_iou_figure_draws_one_bar_per_class_and_model_leaving_out_classes_wi
     plt.close(fig)
 
 
+def test_the_iou_figure_writes_zero_small_and_missing_values_apart():
+    codes = ["Road", "Pole", "Sky", "Car"]
+    ious = {"a": np.array([0.0, 0.004, 0.95, np.nan]), "b": np.array([0.5, 0.0, 0.3, 0.2])}
+    fig = seg.plot_iou(ious, codes)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["0", "0.004", "0.95", "no IoU", "0.50", "0", "0.30", "0.20"]
+    plt.close(fig)
+
 def test_bootstrap_difference_is_zero_for_one_model_and_signed_for_two():
     import numpy as np
     import torch
