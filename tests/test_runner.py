@@ -103,6 +103,28 @@ def test_publish_merges_by_notebook_name(tmp_path):
     assert [(e["name"], e["metrics"]["a"]) for e in payload["notebooks"]] == [("01", 3), ("02", 2)]
 
 
+def test_concurrent_publishes_each_keep_their_entry(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    write = run.write_results
+
+    def slow_write(*args, **kwargs):  # widens the read-merge-write window a race would need
+        time.sleep(0.05)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(run, "write_results", slow_write)
+    entry = {"preset": "cpu", "status": "ok", "seconds": 1.0, "metrics": {}, "reference": {},
+             "error": None}
+    threads = [threading.Thread(target=run.publish, args=([{**entry, "name": f"0{i}"}], "cpu",
+                                                           "today", tmp_path)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    payload = json.loads((tmp_path / "results.json").read_text())
+    assert [e["name"] for e in payload["notebooks"]] == ["00", "01", "02", "03"]
+
 def test_publish_replaces_the_gallery_of_notebooks_that_succeeded(tmp_path, monkeypatch):
     monkeypatch.setattr(run, "GALLERY", {"01": ["new"]})
     run_folder, results = tmp_path / "run", tmp_path / "results"

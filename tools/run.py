@@ -22,6 +22,7 @@ runs are never published.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -365,12 +366,39 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+PUBLISH_LOCK = ".lesson7-publish.lock"  # in results/: held while a runner merges into it
+
+
+@contextlib.contextmanager
+def publish_lock(folder: Path):
+    """Wait for, then hold, the published folder's lock: two runners that finish at once merge
+    their entries one after the other, so neither drops the other's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / PUBLISH_LOCK, "a+") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no lock
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def publish(entries: list[dict], preset: str, created: str, folder: Path = PUBLISHED,
             run_folder: Path | None = None) -> None:
     """Merge this run's entries into results/ (by notebook name), keeping the other notebooks';
     replace the GALLERY figures of each notebook that succeeded with this run's. Entries of a dry
     run are never published, and a failed notebook keeps its last published entry (its committed
-    notebook is not replaced either: --update-notebooks copies only those that succeeded)."""
+    notebook is not replaced either: --update-notebooks copies only those that succeeded). Runs
+    under the folder's lock, so concurrent runners' merges do not overwrite each other."""
+    with publish_lock(folder):
+        _publish(entries, preset, created, folder, run_folder)
+
+
+def _publish(entries, preset, created, folder, run_folder):
     published = json.loads((folder / "results.json").read_text()) if (
         folder / "results.json").exists() else {}
     had = {e["name"] for e in published.get("notebooks", [])}
@@ -550,8 +578,9 @@ def _run_all(args, notebooks: list[Path], out: Path, created: str) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         save(entries, "interrupted" if state == "running" else state)
     if args.publish and state == "complete" and not write_failed:
-        publish(entries, preset, created, PUBLISHED, run_folder=out)
-        readme_table.update()
+        with publish_lock(PUBLISHED):  # the README's table is read from results/: same lock
+            _publish(entries, preset, created, PUBLISHED, out)
+            readme_table.update()
         print(f"Updated {os.path.relpath(PUBLISHED)}/RESULTS.md, results.json and gallery/, and "
               "the README's results table")
     failed = [e["name"] for e in entries if e["status"] != "ok"]
