@@ -193,8 +193,9 @@ def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class"):
     """Horizontal bars of per-class IoU for one or more models (classes without IoU left out).
 
     Each bar has its value written at its end, so an IoU of 0 reads "0" rather than as a missing
-    bar (and a small positive one with three decimals, so it never reads "0.00"); a model without an IoU for a class shown (the class is neither in the truth nor in that
-    model's predictions, its IoU is NaN) gets an empty bar marked "no IoU".
+    bar (and a small positive one with three decimals, so it never reads "0.00"); a model without
+    an IoU for a class shown (the class is neither in the truth nor in that model's predictions,
+    its IoU is NaN) gets an empty bar marked "no IoU".
     """
     colours = class_colours(codes)
     shown = [c for c in range(len(codes)) if any(not np.isnan(v[c]) for v in ious.values())]
@@ -206,8 +207,8 @@ def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class"):
         ax.barh(ys, np.nan_to_num(iou[shown]), height=height, label=name,
                 color=colours[shown] if len(ious) == 1 else None, alpha=1 - 0.35 * k)
         for y, value in zip(ys, iou[shown]):  # the value at the bar's end (inside a long bar)
-            text = ("no IoU" if np.isnan(value) else "0" if value == 0
-                    else f"{value:.3f}" if value < 0.01 else f"{value:.2f}")  # never "0.00" beside "0"
+            text = ("no IoU" if np.isnan(value) else "0" if value == 0  # never "0.00" beside "0"
+                    else f"{value:.3f}" if value < 0.01 else f"{value:.2f}")
             inside = value > 0.9
             ax.text(value - 0.01 if inside else np.nan_to_num(value) + 0.01, y, text, va="center",
                     ha="right" if inside else "left", fontsize=7,

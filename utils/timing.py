@@ -18,7 +18,10 @@ def now(device="cpu") -> float:
 
     On a CPU, `time.process_time()`: a program that shares the cores makes the wall clock run on
     while this process waits, but not its CPU seconds. On a GPU, `time.perf_counter()` after
-    `torch.cuda.synchronize`, since the GPU's work runs apart from the process's CPU time."""
+    `torch.cuda.synchronize`, since the GPU's work runs apart from the process's CPU time.
+
+    On a CPU, compare on one torch thread (`torch.set_num_threads(1)`): with several, a thread
+    that waits for another spins, and on a loaded machine that waiting counts as CPU seconds."""
     if _on_gpu(device):
         torch.cuda.synchronize(device)
         return time.perf_counter()
