@@ -184,32 +184,38 @@ def draw_dense_block() -> plt.Figure:
                  "channels", fontsize=10, y=0.05)
     return fig
 def draw_wgan() -> plt.Figure:
-    """The lesson's WGAN: noise -> generator -> image; real and fake images -> critic -> score."""
+    """The lesson's WGAN: noise -> generator -> image; real and fake images -> critic -> score.
+
+    The layers are fastai 2.8's `basic_generator` and `basic_critic` with `n_extra_layers=1`, as
+    notebook 04 builds them: the critic's first conv has no batchnorm (`norm_type=None`)."""
     fig, ax = canvas(11, 5.6, (-0.2, 13.4), (-0.4, 6.6))
     ax.text(6.6, 6.3, "WGAN: a generator and a critic, trained in turn (5 critic steps per "
             "generator step)", ha="center", fontsize=11, fontweight="bold")
     # generator column
-    box(ax, 1.7, 5.2, "noise z: 100 numbers\n(generate_noise)", "io", w=3.0, h=0.8)
-    box(ax, 1.7, 3.3, "basic_generator\ntransposed convs\n1 -> 4 -> 8 -> ... -> 64 px\n"
-        "BN + ReLU, tanh at the end", "conv_s2", w=3.0, h=1.9)
-    box(ax, 1.7, 1.3, "fake image\n3 x 64 x 64", "io", w=3.0, h=0.8)
-    arrow(ax, (1.7, 4.8), (1.7, 4.25))
-    arrow(ax, (1.7, 2.35), (1.7, 1.7))
+    box(ax, 1.7, 5.35, "noise z: 100 numbers\n(generate_noise)", "io", w=3.0, h=0.8)
+    box(ax, 1.7, 3.25, "basic_generator\n4x4 transposed convs:\n1 -> 4 -> 8 -> 16 -> 32 px,\n"
+        "BN + ReLU after each\nextra layer (n_extra_layers=1):\n3x3, stride 1, at 32 px,\n"
+        "BN + ReLU\nlast: 32 -> 64 px, tanh, no BN", "conv_s2", w=3.3, h=2.5, fontsize=8)
+    box(ax, 1.7, 1.15, "fake image\n3 x 64 x 64", "io", w=3.0, h=0.8)
+    arrow(ax, (1.7, 4.95), (1.7, 4.5))
+    arrow(ax, (1.7, 2.0), (1.7, 1.55))
     # critic column
-    box(ax, 6.6, 5.2, "real bedroom\n3 x 64 x 64", "io", w=3.0, h=0.8)
-    box(ax, 6.6, 3.3, "basic_critic\nstride-2 convs\n64 -> 32 -> ... -> 4 px\n"
-        "BN + LeakyReLU(0.2)", "conv", w=3.0, h=1.9)
-    box(ax, 6.6, 1.3, "score: one number per image\n(not a probability)", "head", w=3.4, h=0.8)
-    arrow(ax, (6.6, 4.8), (6.6, 4.25))
-    arrow(ax, (3.2, 1.3), (5.1, 2.9), "fake", curve=0.2, text_offset=(-0.2, 0.35))
-    arrow(ax, (6.6, 2.35), (6.6, 1.7))
+    box(ax, 6.6, 5.35, "real bedroom\n3 x 64 x 64", "io", w=3.0, h=0.8)
+    box(ax, 6.6, 3.25, "basic_critic\n4x4 convs:\n64 -> 32 px, stride 2,\nLeakyReLU(0.2), no BN\n"
+        "extra layer (n_extra_layers=1):\n3x3, stride 1, at 32 px,\nBN + LeakyReLU(0.2)\n"
+        "32 -> 16 -> 8 -> 4 px, stride 2,\nBN + LeakyReLU(0.2)\nlast: a 4x4 conv to 1 number",
+        "conv", w=3.3, h=2.5, fontsize=8)
+    box(ax, 6.6, 1.15, "score: one number per image\n(not a probability)", "head", w=3.4, h=0.8)
+    arrow(ax, (6.6, 4.95), (6.6, 4.5))
+    arrow(ax, (3.2, 1.15), (4.95, 2.7), "fake", curve=0.2, text_offset=(-0.2, 0.35))
+    arrow(ax, (6.6, 2.0), (6.6, 1.55))
     # the losses
     box(ax, 11.0, 4.6, "critic step (x5)\nloss = mean score(real)\n- mean score(fake)\n"
         "then clip every weight\nto [-0.01, 0.01]", "merge", w=4.2, h=2.0)
     box(ax, 11.0, 1.6, "generator step (x1)\nloss = mean score(fake)\n"
         "(make fakes score\nlike real images)", "merge", w=4.2, h=1.7)
-    arrow(ax, (8.4, 1.3), (8.9, 4.0), curve=-0.2)
-    arrow(ax, (8.4, 1.3), (8.9, 1.5))
+    arrow(ax, (8.4, 1.15), (8.9, 4.0), curve=-0.2)
+    arrow(ax, (8.4, 1.15), (8.9, 1.45))
     ax.text(6.6, -0.2, "The critic's score gap between real and fake estimates the Wasserstein "
             "(earth mover's) distance; clipping keeps the critic smooth enough for that.",
             ha="center", fontsize=9)
