@@ -326,10 +326,11 @@ def crappified_pairs_figure(originals: list[Path], folder_lr: Path, n: int = 6):
 
 
 def comparison_figure(columns: dict[str, list[Image.Image]], scores: dict, rows: list[int],
-                      title: str):
+                      title: str, row_labels: list[str] | None = None):
     """A grid of images: one row per index in `rows`, one column per entry of `columns`.
 
     A column with scores gets its PSNR and SSIM in each title; one without (the original) its name.
+    `row_labels`, if given, names each row, written upright at its left.
     """
     import matplotlib.pyplot as plt
 
@@ -341,6 +342,9 @@ def comparison_figure(columns: dict[str, list[Image.Image]], scores: dict, rows:
                      if name in scores else name)
             axs[r, c].imshow(ims[i]), axs[r, c].set_title(label, fontsize=9)
             axs[r, c].axis("off")
+        if row_labels is not None:
+            axs[r, 0].text(-0.06, 0.5, row_labels[r], transform=axs[r, 0].transAxes, rotation=90,
+                           ha="right", va="center", fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
