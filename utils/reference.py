@@ -92,9 +92,9 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         # cpu): what He et al.'s Figure 1 plots; positive means the deeper plain net fits its
         # training set worse (degradation). It is not the training objective (the loss gap,
         # plain_depth_gap, is recorded beside it). smoke (tiny nets, two epochs, one seed) only
-        # needs the sign; cpu: at least 5 in 100 more digits wrong, five times what the shallow
-        # nets get wrong (under 1%, the notebook checks), below the smallest seed of the committed
-        # cpu run (its three seeds gave 0.073 to 0.220).
+        # needs the sign; cpu: at least 5 in 100 more digits wrong, five times the 1% bound the
+        # shallow nets stay under (the notebook checks it; they get far fewer wrong), set after
+        # the committed cpu run, below its smallest seed (its three seeds gave 0.073 to 0.220).
         floors={"smoke": 0.0, "cpu": 0.05, "full": 0.0},
         # The lesson publishes no number for this; He et al. 2015 (Figure 1) show it on CIFAR-10.
         published={},
