@@ -103,41 +103,54 @@ def _draw_one(ax, x, symbol, out_text, skip_label, second_bn=""):
 
 def draw_plain_vs_residual() -> plt.Figure:
     """The lesson's MNIST models side by side: plain CNN (12,126 params), ResNet-ish (41,132)."""
-    fig, ax = canvas(9, 8.4, (-0.3, 11.3), (-0.5, 12.6))
+    fig, ax = canvas(9, 8.4, (-0.6, 12.4), (-1.1, 13.2))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.06, top=0.99)
     channels = [(1, 8), (8, 16), (16, 32), (32, 16), (16, 10)]
     sizes = ["14x14", "7x7", "4x4", "2x2", "1x1"]
+    skip = "#b45f06"
     # left: plain CNN, five stride-2 convolutions
     x = 2.3
-    ax.text(x, 12.3, "plain CNN (12,126 params)", ha="center", fontsize=10, fontweight="bold")
-    box(ax, x, 0.0, "image 1x28x28", "io")
-    ys = [1.2 + 2.05 * i for i in range(5)]
+    ax.text(x, 12.8, "plain CNN (12,126 params)", ha="center", fontsize=10, fontweight="bold")
+    box(ax, x, 0.0, "image 1x28x28", "io", w=2.8, fontsize=8.5)
+    ys = [1.2 + 2.2 * i for i in range(5)]
     for y, (ni, nf), size in zip(ys, channels, sizes):
         act = ", ReLU" if nf != 10 else ""  # the last layer: batchnorm, no ReLU on the logits
-        box(ax, x, y, f"conv s2 {ni}->{nf}, BN{act}\n-> {nf}x{size}", "conv_s2", w=3.2, h=0.75)
-    for a, b in zip([0.0] + ys, ys + [11.3]):
-        arrow(ax, (x, a + 0.38), (x, b - 0.38))
-    box(ax, x, 11.3, "Flatten -> 10 logits", "head")
-    # right: ResNet-ish, each stride-2 convolution followed by a residual block
-    x = 8.2
-    ax.text(x, 12.3, "ResNet-ish (41,132 params)", ha="center", fontsize=10, fontweight="bold")
-    box(ax, x, 0.0, "image 1x28x28", "io")
-    previous = 0.0
+        box(ax, x, y, f"conv s2 {ni}->{nf}, BN{act}\n-> {nf}x{size}", "conv_s2", w=4.0, h=0.8,
+            fontsize=8.5)
+    for a, b in zip([0.0] + ys, ys + [12.1]):
+        arrow(ax, (x, a + (0.3 if a == 0.0 else 0.42)), (x, b - (0.27 if b == 12.1 else 0.42)))
+    box(ax, x, 12.1, "Flatten -> 10 logits", "head", w=3.0, h=0.5, fontsize=8.5)
+    # right: ResNet-ish. Each stride-2 ConvLayer feeds a res_block (dashed): two ConvLayers, then
+    # MergeLayer adds the block's input, which the shortcut carries from the arrow into the block
+    x = 8.4
+    ax.text(x, 12.8, "ResNet-ish (41,132 params)", ha="center", fontsize=10, fontweight="bold")
+    box(ax, x, 0.0, "image 1x28x28", "io", w=2.8, fontsize=8.5)
+    previous = 0.28
     for i, (ni, nf) in enumerate(channels[:4]):
-        y = 0.85 + 2.45 * i
-        box(ax, x, y, f"ConvLayer s2 {ni}->{nf} -> {nf}x{sizes[i]}", "conv_s2", w=3.7, h=0.5)
-        box(ax, x, y + 0.9, f"res_block({nf}): 2 x ConvLayer", "conv", w=3.4, h=0.5)
-        merge(ax, x, y + 1.75, "+")
-        arrow(ax, (x, previous + 0.28), (x, y - 0.25))
-        arrow(ax, (x, y + 0.25), (x, y + 0.65))
-        arrow(ax, (x, y + 1.15), (x, y + 1.5))
-        arrow(ax, (x - 1.75, y + 0.45), (x - 0.25, y + 1.75), curve=-0.45, color="#b45f06")
-        previous = y + 1.75
-    box(ax, x, 11.3, "ConvLayer s2 16->10, Flatten", "head", w=3.7, h=0.5)
-    arrow(ax, (x, previous + 0.25), (x, 11.05))
-    ax.text(x - 2.0, 2.2, "identity\nshortcut", fontsize=8, color="#b45f06", ha="right")
-    ax.text(x, -0.75, "ConvLayer: conv, BN, ReLU (the last one too)", fontsize=8, ha="center")
+        y = 0.85 + 2.85 * i
+        box(ax, x, y, f"ConvLayer s2 {ni}->{nf} -> {nf}x{sizes[i]}", "conv_s2", w=4.2, h=0.5,
+            fontsize=8.5)
+        ax.add_patch(FancyBboxPatch((x - 2.15, y + 0.75), 4.3, 1.55,
+                                    boxstyle="round,pad=0.02,rounding_size=0.1", fc="none",
+                                    ec="#666666", lw=1, ls="--"))
+        ax.text(x + 2.25, y + 1.5, f"res_block({nf})", fontsize=8.5, ha="left", va="center")
+        box(ax, x, y + 1.2, "2 x ConvLayer (stride 1)", "conv", w=3.1, h=0.45, fontsize=8)
+        merge(ax, x, y + 1.95, "+")
+        ax.text(x + 0.35, y + 1.95, "MergeLayer", fontsize=8, ha="left", va="center")
+        arrow(ax, (x, previous), (x, y - 0.25))
+        arrow(ax, (x, y + 0.25), (x, y + 0.97))
+        arrow(ax, (x, y + 1.43), (x, y + 1.7))
+        # the shortcut: from the block's input (a dot on the arrow into it) around to the +
+        ax.add_patch(Circle((x, y + 0.5), 0.07, fc=skip, ec=skip, zorder=3))
+        ax.plot([x, x - 1.75, x - 1.75], [y + 0.5, y + 0.5, y + 1.95], color=skip, lw=1.2)
+        arrow(ax, (x - 1.75, y + 1.95), (x - 0.25, y + 1.95), color=skip)
+        previous = y + 2.2
+    box(ax, x, 12.1, "ConvLayer s2 16->10, Flatten", "head", w=4.2, h=0.5, fontsize=8.5)
+    arrow(ax, (x, previous), (x, 11.85))
+    ax.text(x - 2.3, 1.5, "identity\nshortcut", fontsize=8, color=skip, ha="right", va="center")
+    ax.text(x, -0.8, "ConvLayer: conv, BN, ReLU (the last one too)", fontsize=8, ha="center")
     fig.suptitle("Same stride-2 skeleton; the ResNet adds, at each size, two convolutions "
-                 "whose input skips around them", fontsize=10, y=0.03)
+                 "whose input skips around them", fontsize=10, y=0.025)
     return fig
 
 
