@@ -31,6 +31,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     "01b_resnet_degradation": {
         "26": "a value of deep_blocks suggested under Where next (its 55 weight layers follow)",
         "55": "the weight layers deep_blocks = 26 gives: 3 (stem and head) + 2 x 26",
+        "1.96": "the two-sided 5% bound of the standard normal distribution, a textbook constant",
     },
 }
 
