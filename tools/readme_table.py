@@ -43,10 +43,14 @@ RESULT: dict[str, str] = {
     "05_superres_gan": "patch distance to real photos (lower looks more real): bicubic "
                        "{bicubic_swd:.3f}, MSE generator {mse_swd:.3f}, GAN {gan_swd:.3f}; PSNR "
                        "{bicubic_psnr:.2f}, {mse_psnr:.2f} and {gan_psnr:.2f} dB",
-    "06_superres_feature_loss": "feature distance under the same random-weight VGG: MSE model "
-                                "{mse_feature_distance:.3f}, feature-loss model "
-                                "{feature_feature_distance:.3f}; PSNR bicubic {bicubic_psnr:.2f}, "
-                                "MSE {mse_psnr:.2f}, feature loss {feature_psnr:.2f} dB",
+    "06_superres_feature_loss": "share of the MSE model's patch SWD that the feature loss removes, "
+                                "mean of the held-out photos' shares "
+                                "{feature_swd_reduction_photo_mean:.3f} (pooled over their crops "
+                                "{feature_swd_reduction:.3f}); feature distance under the same "
+                                "random-weight VGG: MSE model {mse_feature_distance:.3f}, "
+                                "feature-loss model {feature_feature_distance:.3f}; PSNR bicubic "
+                                "{bicubic_psnr:.2f}, MSE {mse_psnr:.2f}, feature loss "
+                                "{feature_psnr:.2f} dB",
     "07_rnn_human_numbers": "fastbook's regularised LSTM {lstm_regularised_accuracy:.3f}, "
                             "two-layer LSTM {lstm_2_layers_accuracy:.3f}, course-v3's GRU "
                             "{v3_gru_2_layers_accuracy:.3f} (one seed each)",
