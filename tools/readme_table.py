@@ -40,9 +40,14 @@ RESULT: dict[str, str] = {
                        "at {image_size} px; momentum ablation over seeds, patch distance after "
                        "{ablation_epochs} epochs: {swd_momentum0_mean:.2f} without momentum, "
                        "{swd_momentum09_mean:.2f} with Adam's default momentum",
-    "05_superres_gan": "patch distance to real photos (lower looks more real): bicubic "
+    "05_superres_gan": "share of the MSE generator's patch distance to real photos that the GAN "
+                       "removes, mean of the last three GAN epochs "
+                       "{gan_swd_reduction_last3_raw:.3f} ({gan_swd_reduction_last3_raw_min:.3f} "
+                       "to {gan_swd_reduction_last3_raw_max:.3f}), after the last epoch "
+                       "{gan_swd_reduction:.3f}; patch distance (lower looks more real): bicubic "
                        "{bicubic_swd:.3f}, MSE generator {mse_swd:.3f}, GAN {gan_swd:.3f}; PSNR "
-                       "{bicubic_psnr:.2f}, {mse_psnr:.2f} and {gan_psnr:.2f} dB",
+                       "{bicubic_psnr:.2f}, {mse_psnr:.2f} and {gan_psnr:.2f} dB, SSIM "
+                       "{bicubic_ssim:.3f}, {mse_ssim:.3f} and {gan_ssim:.3f}",
     "06_superres_feature_loss": "share of the MSE model's patch SWD that the feature loss removes, "
                                 "mean of the held-out photos' shares "
                                 "{feature_swd_reduction_photo_mean:.3f} (pooled over their crops "

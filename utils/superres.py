@@ -28,10 +28,11 @@ DONE = ".complete"  # written last into a crappified folder: its presence means 
 def file_rng(path: Path | str, seed: int) -> np.random.Generator:
     """A random generator for one file, fixed by the seed and the file's name only.
 
-    Seed note: `parallel` runs the work in worker processes that each start from a copy of the
-    parent's random state, so `random.randint` there repeats the same numbers in every worker and
-    changes with the number of workers. Seeding per file makes the result the same however the
-    files are shared out.
+    Seed note: `parallel` runs the work in worker processes forked from the parent (on Linux).
+    Python reseeds `random` in each forked child from the OS's entropy, so `random.randint` there
+    differs from worker to worker and run to run; NumPy's global state is copied unchanged, so
+    `np.random` draws repeat the same numbers in every worker. Either way the result would depend
+    on how the files are shared out; seeding per file makes it the same however they are.
     """
     digest = hashlib.sha1(f"{seed}:{Path(path).name}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
