@@ -104,7 +104,7 @@ def _draw_one(ax, x, symbol, out_text, skip_label, second_bn=""):
 def draw_plain_vs_residual() -> plt.Figure:
     """The lesson's MNIST models side by side: plain CNN (12,126 params), ResNet-ish (41,132)."""
     fig, ax = canvas(9, 8.4, (-0.6, 12.4), (-1.1, 13.2))
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.06, top=0.99)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.075, top=0.99)
     channels = [(1, 8), (8, 16), (16, 32), (32, 16), (16, 10)]
     sizes = ["14x14", "7x7", "4x4", "2x2", "1x1"]
     skip = "#b45f06"
@@ -145,12 +145,13 @@ def draw_plain_vs_residual() -> plt.Figure:
         ax.plot([x, x - 1.75, x - 1.75], [y + 0.5, y + 0.5, y + 1.95], color=skip, lw=1.2)
         arrow(ax, (x - 1.75, y + 1.95), (x - 0.25, y + 1.95), color=skip)
         previous = y + 2.2
-    box(ax, x, 12.1, "ConvLayer s2 16->10, Flatten", "head", w=4.2, h=0.5, fontsize=8.5)
+    box(ax, x, 12.1, "ConvLayer s2 16->10 -> 10x1x1, Flatten", "head", w=4.7, h=0.5, fontsize=8.5)
     arrow(ax, (x, previous), (x, 11.85))
     ax.text(x - 2.3, 1.5, "identity\nshortcut", fontsize=8, color=skip, ha="right", va="center")
     ax.text(x, -0.8, "ConvLayer: conv, BN, ReLU (the last one too)", fontsize=8, ha="center")
-    fig.suptitle("Same stride-2 skeleton; the ResNet adds, at each size, two convolutions "
-                 "whose input skips around them", fontsize=10, y=0.025)
+    fig.suptitle("Same stride-2 skeleton; after each of the first four stride-2 convolutions,\n"
+                 "the ResNet adds two convolutions whose input skips around them", fontsize=10,
+                 y=0.008, va="bottom")
     return fig
 
 
