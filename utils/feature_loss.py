@@ -16,7 +16,7 @@ def gram_matrix(x):
 
 
 class FeatureLoss(nn.Module):
-    "Pixel L1 + weighted L1 of VGG features + Gram-matrix L1 (weight 5e3 * w**2): Johnson et al."
+    "Pixel L1 + weighted L1 of VGG features + Gram-matrix L1 (weight 5e3 * w**2): fastai's mix."
     def __init__(self, vgg, layer_ids, layer_wgts, gram_wgt=5e3):
         super().__init__()
         self.vgg, self.wgts, self.gram_wgt = vgg, layer_wgts, gram_wgt
