@@ -134,6 +134,7 @@ def test_the_iou_figure_draws_one_bar_per_class_and_model_leaving_out_classes_wi
     widths = {c.get_label(): [bar.get_width() for bar in c] for c in ax.containers}
     assert widths == {"a": [0.5, 0.9], "b": [0.4, 0.0]}  # no IoU for Sky in b: an empty bar
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    assert "2 of the 3 classes shown; the other 1 is in neither" in ax.get_xlabel()  # Void left out
     plt.close(fig)
 
 

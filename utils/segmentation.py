@@ -217,6 +217,11 @@ def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class"):
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     label = "IoU (intersection over union) on the validation images"
+    if len(shown) < len(codes):  # say how many bars are missing, and why
+        left = len(codes) - len(shown)
+        label += (f"\n{len(shown)} of the {len(codes)} classes shown; the other {left} "
+                  f"{'is' if left == 1 else 'are'} in neither the truth nor any"
+                  " model's predictions")
     if any(np.isnan(v[shown]).any() for v in ious.values()):
         label += "\nno IoU: the class is neither in the truth nor in that model's predictions"
     ax.set_xlabel(label)
