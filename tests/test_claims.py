@@ -61,7 +61,32 @@ def test_setup_tells_claims_the_preset():
     from utils.setup import setup
 
     setup("smoke", "test", False, 0)
-    assert claims._state == {"preset": "smoke", "dry_run": False, "outcomes": []}
+    assert claims._state == {"preset": "smoke", "dry_run": False, "outcomes": [], "mode": "auto"}
+
+
+def test_warn_mode_lets_a_changed_setting_run_on_and_bad_modes_are_refused(capsys, monkeypatch):
+    from utils.setup import setup
+
+    from utils import env
+
+    monkeypatch.delenv(env.CLAIMS, raising=False)
+    claims.start("cpu", mode="warn")
+    claim(False, "the deep plain net ends above the shallow one", gap=-0.01)
+    assert capsys.readouterr().out.startswith(
+        "WARNING, does not hold on this cpu run: 'the deep plain net ends above the shallow one'")
+    assert claims.outcomes()[0]["held"] is False
+    monkeypatch.setenv(env.CLAIMS, "warn")  # the environment's switch, as a papermill batch sets it
+    claims.start("cpu")
+    claim(False, "x")
+    claims.start("full", mode="stop")  # an explicit mode wins over the environment
+    with pytest.raises(ClaimFailed, match='claims="warn"'):
+        claim(False, "x")
+    monkeypatch.setenv(env.CLAIMS, "quiet")
+    with pytest.raises(ValueError, match="LESSON7_CLAIMS is 'quiet'"):
+        claims.start("cpu")
+    monkeypatch.delenv(env.CLAIMS)
+    with pytest.raises(ValueError, match=r"setup\(claims=...\) is 'sometimes'"):
+        setup("smoke", "test", False, 0, claims="sometimes")
 
 
 def test_a_false_claim_on_full_warns_and_the_results_list_it(capsys, tmp_path, monkeypatch):
@@ -73,7 +98,7 @@ def test_a_false_claim_on_full_warns_and_the_results_list_it(capsys, tmp_path, m
     claim(True, "the loss falls")
     out = capsys.readouterr().out
     assert "WARNING, does not hold on this full run: 'poles are near zero IoU' was written about " \
-           "the cpu run; this run measured (pole_iou 0.31)" in out
+           "the committed cpu run; this run measured (pole_iou 0.31)" in out
     record = results.record_results("03_unet_camvid", "full", {"fastai_accuracy": 0.9})
     assert record["claims"] == [
         {"sentence": "poles are near zero IoU", "held": False, "numbers": {"pole_iou": "0.31"}},

@@ -164,7 +164,7 @@ def run_notebook(notebook: Path, out_dir: Path, preset: str, kernel: str,
         record = json.loads(metrics_file.read_text())
         entry.update({k: record[k] for k in ("metrics", "reference", "headline", "floor",
                                              "meets_floor", "title", "dry_run", "peak_gpu_mb",
-                                             "claims", "measured")
+                                             "claims", "measured", "intervals", "interval_label")
                       if k in record})
     elif entry["status"] == "ok":
         entry.update(status="failed", error="the notebook recorded no results "
@@ -539,6 +539,8 @@ def _run_all(args, notebooks: list[Path], out: Path, created: str) -> int:
     kernel_env = {env.DRY_RUN: ("gpu" if args.gpu_branch else "1") if args.dry_run else "0"}
     if args.source != "auto":
         kernel_env[env.SOURCE] = args.source
+    if args.update_notebooks or args.publish:  # what is committed rests on claims that held
+        kernel_env[env.CLAIMS] = "auto"
     mode = (" (dry run" + (", cut as on a GPU)" if args.gpu_branch else ")")
             if args.dry_run else "") + (
         f", data from {args.source}" if args.source != "auto" else "")

@@ -13,25 +13,48 @@ claim's outcome is kept (`outcomes()`), and `utils.results.record_results` lists
 results. On `smoke` (tiny data, where results mean little) and in a dry run (a few batches) the
 claim is printed as not checked. `utils.setup.setup` tells this module the preset;
 `claim(..., preset=...)` overrides it.
+
+The prose describes the committed `cpu` run with the settings as written. A learner who changes a
+setting (a "Where next" experiment) changes the numbers the sentences rest on, so a false claim then
+says what it measured and the run goes on if they ask for it: `setup(..., claims="warn")` in the
+notebook's first cell, or the environment variable LESSON7_CLAIMS=warn (e.g. for a papermill batch).
 """
 
 from __future__ import annotations
 
 import math
+import os
+
+from . import env
 
 UNCHECKED_PRESETS = ("smoke",)  # presets whose numbers are too noisy to judge a sentence on
 WARNING_PRESETS = ("full",)  # presets the prose was not written about: a false claim warns
 
-_state = {"preset": None, "dry_run": False, "outcomes": []}  # set by start(), from setup()
+CLAIM_MODES = ("auto", "warn", "stop")  # auto: stop on cpu, warn on full; warn/stop: on any preset
+_state = {"preset": None, "dry_run": False, "outcomes": [], "mode": "auto"}  # set by start()
 
 
 class ClaimFailed(AssertionError):
     """A sentence in the notebook's prose that this run's numbers contradict."""
 
 
-def start(preset: str, dry_run: bool = False) -> None:
-    """Remember the run's preset and dry-run flag, forget earlier outcomes; `setup` calls this."""
-    _state.update(preset=preset, dry_run=bool(dry_run), outcomes=[])
+def resolve_mode(mode: str = "auto") -> str:
+    """`mode` as given, or, for "auto", the environment variable LESSON7_CLAIMS when it is set."""
+    if mode == "auto":
+        mode = os.environ.get(env.CLAIMS, "").strip().lower() or "auto"
+        where = "the environment variable LESSON7_CLAIMS"
+    else:
+        where = "setup(claims=...)"
+    if mode not in CLAIM_MODES:
+        raise ValueError(f"{where} is {mode!r}; use one of {', '.join(CLAIM_MODES)} (warn: a false "
+                         "claim prints what this run measured and the run goes on)")
+    return mode
+
+
+def start(preset: str, dry_run: bool = False, mode: str = "auto") -> None:
+    """Remember the run's preset, dry-run flag and claim mode, forget earlier outcomes; `setup`
+    calls this."""
+    _state.update(preset=preset, dry_run=bool(dry_run), outcomes=[], mode=resolve_mode(mode))
 
 
 def outcomes() -> list[dict]:
@@ -77,14 +100,18 @@ def claim(holds, sentence: str, *, preset: str | None = None, **numbers) -> None
         why = "a dry run" if _state["dry_run"] else f"the {preset} preset"
         print(f"not checked on {why}: {sentence}{shown}")
         return
-    if not holds and preset in WARNING_PRESETS:
+    mode = _state.get("mode", "auto")
+    warns = mode == "warn" or (mode == "auto" and preset in WARNING_PRESETS)
+    if not holds and warns:
         print(f"WARNING, does not hold on this {preset} run: {sentence!r} was written about the "
-              f"cpu run; this run measured{shown or ' otherwise'}. The run goes on, and "
+              f"committed cpu run; this run measured{shown or ' otherwise'}. The run goes on, and "
               "results.json lists the claim as not held.")
         return
     if not holds:
         raise ClaimFailed(
             f"The notebook says {sentence!r}, but this {preset} run measured"
-            f"{shown or ' otherwise'}. Rewrite the sentence to say what the run shows, or find "
-            "out why the run changed.")
+            f"{shown or ' otherwise'}. If you changed a setting, the sentence describes the "
+            "committed run: pass claims=\"warn\" to setup() in the first cell (or set "
+            "LESSON7_CLAIMS=warn) to see every such sentence and go on. Otherwise rewrite the "
+            "sentence to say what the run shows, or find out why the run changed.")
     print(f"checked: {sentence}{shown}")

@@ -8,5 +8,6 @@ RUN_DIR = "LESSON7_RUN_DIR"  # set by the runner: the run folder results and fig
 TEST_JOBS = "LESSON7_TEST_JOBS"  # notebooks the test suite executes at once (default 2)
 MEASURE = "LESSON7_MEASURE_S"  # seconds: a real run whose training stops then, measured (gpu-check)
 RESUME = "LESSON7_RESUME"  # 0: a full re-run trains every fit again, restoring none it finished
+CLAIMS = "LESSON7_CLAIMS"  # warn: a false claim warns on any preset (after changing a setting)
 
-ALL = (PRESET, CACHE, SOURCE, DRY_RUN, RUN_DIR, TEST_JOBS, MEASURE, RESUME)
+ALL = (PRESET, CACHE, SOURCE, DRY_RUN, RUN_DIR, TEST_JOBS, MEASURE, RESUME, CLAIMS)
