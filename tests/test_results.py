@@ -93,3 +93,21 @@ def test_names_that_would_write_outside_the_run_folder_are_refused(notebook, pre
     with pytest.raises(ValueError, match="cannot be part of a file name"):
         results.record_results(notebook, preset, {"accuracy": 0.5})
     assert not (tmp_path / "run").exists() and not (tmp_path / "x.json").exists()
+
+
+def test_an_interval_gets_a_column_beside_ours_only_when_given():
+    make_record, format_table = results.make_record, results.format_table
+    plain = format_table(make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.987}))
+    assert plain.splitlines()[0].split()[1:4] == ["ours", "(cpu)", "lesson"]  # no column unasked
+    record = make_record("01_resnet_mnist", "cpu",
+                         {"resnet_accuracy": 0.987, "resnet_params": 41132},
+                         intervals={"resnet_accuracy": (np.float64(0.98), 0.99)},
+                         interval_label="95% over digits")
+    table = format_table(record).splitlines()
+    assert table[0].split()[3:6] == ["95%", "over", "digits"]
+    row = next(line for line in table if line.startswith("resnet_accuracy"))
+    assert row.split()[1:4] == ["0.9870", "0.9800", "to"]
+    params = next(line for line in table if line.startswith("resnet_params"))
+    assert params.split()[1:4] == ["41,132", "-", "41,132"]
+    with pytest.raises(KeyError, match="not among the metrics"):
+        make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.9}, intervals={"loss": (0, 1)})

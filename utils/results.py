@@ -66,15 +66,25 @@ def peak_gpu_megabytes() -> float | None:
     return round(torch.cuda.max_memory_allocated() / 2**20, 1)
 
 
-def make_record(notebook: str, preset: str, metrics: dict, dry_run: bool = False) -> dict:
+def make_record(notebook: str, preset: str, metrics: dict, dry_run: bool = False,
+                intervals: dict | None = None, interval_label: str = "interval") -> dict:
     """The record of one notebook run: metrics, the lesson's numbers, headline and floor.
 
     A dry run's metrics come from a few batches: its record says so and has no floor to meet.
+    `intervals` maps some of the metrics to a (low, high) spread the notebook measured; the table
+    prints it in a column headed `interval_label`, beside ours.
     """
     metrics = {k: _number(k, v) for k, v in metrics.items()}
     ref = for_notebook(notebook)
     record = {"notebook": notebook, "preset": preset, "dry_run": dry_run, "metrics": metrics,
               "reference": {}, "peak_gpu_mb": peak_gpu_megabytes()}
+    if intervals:
+        unknown = [k for k in intervals if k not in metrics]
+        if unknown:
+            raise KeyError(f"intervals name {unknown}, which are not among the metrics recorded")
+        record["intervals"] = {k: [_number(k, low), _number(k, high)]
+                               for k, (low, high) in intervals.items()}
+        record["interval_label"] = interval_label
     if ref is not None:
         if ref.headline not in metrics:
             raise KeyError(
@@ -106,6 +116,7 @@ def format_table(record: dict) -> str:
     """
     published = record.get("reference", {})
     names = list(record["metrics"]) + [k for k in published if k not in record["metrics"]]
+    spread = record.get("intervals") or {}  # a column of its own only where a notebook gave one
     rows = [("metric", f"ours ({record['preset']})", "lesson", "lesson's setup")]
     apart = {}  # why not comparable -> the lesson's numbers it applies to
     for name in names:
@@ -119,12 +130,18 @@ def format_table(record: dict) -> str:
         else:
             rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
                          ref.get("setup", "")))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    indent = sum(widths) + 6  # where the setup column starts
+    if spread:  # beside ours: "low to high", or "-" for a metric without one
+        rows = [rows[0][:2] + (record.get("interval_label", "interval"),) + rows[0][2:]] + [
+            r[:2] + (" to ".join(_fmt(v) for v in spread[r[0]]) if r[0] in spread else "-",)
+            + r[2:] for r in rows[1:]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    indent = sum(widths) + 2 * len(widths)  # where the setup column starts
     lines = []
-    for a, b, c, d in rows:  # a long setup wraps under its own column
+    for *cells, d in rows:  # a long setup wraps under its own column
         setup = textwrap.wrap(d, max(100 - indent, 40)) or [""]
-        lines.append(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {setup[0]}".rstrip())
+        left = "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+        lines.append(f"{left}  {setup[0]}".rstrip())
         lines += [" " * indent + more for more in setup[1:]]
     lines.insert(1, "-" * min(max(len(line) for line in lines), 100))
     if record.get("dry_run"):
@@ -141,16 +158,20 @@ def format_table(record: dict) -> str:
     return "\n".join(lines)
 
 
-def record_results(notebook: str, preset: str, metrics: dict) -> dict:
+def record_results(notebook: str, preset: str, metrics: dict, intervals: dict | None = None,
+                   interval_label: str = "interval") -> dict:
     """Print the metrics beside the lesson's, and save them in the run folder under the runner.
 
     Every number comes from the run itself: pass what the notebook measured, never a constant.
+    `intervals` (optional) maps metrics to the (low, high) spread the notebook measured for them,
+    printed in a column headed `interval_label` (say what the spread is over).
     """
     check_name(notebook, "notebook"), check_name(preset, "preset")
     from .claims import outcomes
     from .measure import summary
 
-    record = make_record(notebook, preset, metrics, dry_run=in_dry_run())
+    record = make_record(notebook, preset, metrics, dry_run=in_dry_run(), intervals=intervals,
+                         interval_label=interval_label)
     record["claims"] = outcomes()
     if (measured := summary()) is not None:
         record["measured"] = measured
