@@ -24,6 +24,7 @@ class NotebookReference:
 COURSE_V3 = "fastai course-v3 lesson 7 notebook"
 # the CamVid U-Net that lesson 7 explains: trained, and its numbers printed, in lesson 3's notebook
 COURSE_V3_CAMVID = "fastai course-v3 nbs/dl1/lesson3-camvid.ipynb"
+COURSE_V3_SUPERRES = "fastai course-v3 nbs/dl1/lesson7-superres.ipynb"
 FASTBOOK_12 = "fastbook chapter 12 (n_hidden 64, bs 64)"
 COURSE_V3_RNN = "course-v3 lesson7-human-numbers, lecture run (bs 64, nh 64)"
 BOOK_SPLIT = "all 9,998 lines joined with ' . ', sequences split 80/20 in order"
@@ -200,9 +201,11 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         floors={"smoke": -0.5, "cpu": 0.0, "full": 0.0},
         published={
             "feature_valid_loss": Published(
-                2.0645, "U-Net resnet34 (blur, weight norm, no self-attention), feature loss with "
-                "ImageNet VGG16-bn, layers 22/32/42, weights 5/15/2, Gram 5e3*w^2, pets 128 then "
-                "256 px (the v2 port reports 1.937)", COURSE_V3),
+                2.0645, "final validation loss (the whole feature loss); U-Net resnet34 (blur, "
+                "weight norm, no self-attention), feature loss with ImageNet VGG16-bn, layers "
+                "22/32/42, weights 5/15/2, Gram 5e3*w^2, pets 128 then 256 px; fastai's v2 port of "
+                "the notebook, dev_nbs/course/lesson7-superres.ipynb, prints 1.937 with the same "
+                "loss weights", COURSE_V3_SUPERRES),
         },
     ),
     "07_rnn_human_numbers": NotebookReference(
@@ -316,8 +319,14 @@ NOT_COMPARABLE: dict[str, dict[str, str]] = {
                "scored on 160 held-out crops of two photos; the lesson: 7,390 pet photos at 128 "
                "px, a pretrained resnet34, a critic 128 wide with dropout 0.15, 6 epochs at 1e-3"},
     "06_superres_feature_loss": {
-        "cpu": "the VGG has random weights offline, and the photos are 64-px crops of 8 "
-               "scikit-image photos; the lesson: ImageNet VGG16-bn, pets at 128 and 256 px"},
+        "cpu": "the VGG has random weights offline; the photos are 64-px crops of 8 scikit-image "
+               "photos, shrunk to 32 px by notebook 05's crappify (a number written on them, "
+               "JPEG at that quality) and upsampled x2; the generator is a slim residual "
+               "xresnet18 U-Net with self-attention and y_range, from random weights, on a short "
+               "one-cycle schedule of its own (the settings table); the lesson: ImageNet "
+               "VGG16-bn, pets shrunk to 96 px at JPEG quality 60 and trained at 128 then 256 px, "
+               "a pretrained resnet34 U-Net, frozen then unfrozen at each size, pct_start 0.9 "
+               "(0.3 in the last stage)"},
 }
 
 # Published numbers that no run of ours measures the same way, on any preset, and why.
