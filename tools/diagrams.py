@@ -4,6 +4,7 @@ redraws every one of them, byte for byte the same each time."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -307,50 +308,63 @@ def draw_rnn_unrolled() -> plt.Figure:
 
 
 def _cell(ax, x0, title, gates, state_text, out_text, note):
-    ax.text(x0 + 2.5, 6.3, title, ha="center", fontsize=11, fontweight="bold")
+    """One gated cell, drawn as PyTorch computes it: every gate is one linear layer on
+    cat([h_t-1, x_t]) and an activation, and its arrow starts at its box, labelled with its role.
+    The GRU's reset gate (role "into n: ...") feeds the candidate's input box, not the update."""
+    ax.text(x0 + 2.95, 6.3, title, ha="center", fontsize=11, fontweight="bold")
     rect(ax, x0 + 0.6, 0.0, "x_t", w=0.9)
     node(ax, x0 - 0.4, 1.6, "h_t-1", r=0.45)
     box(ax, x0 + 2.5, 1.6, "cat([h_t-1, x_t])", "io", w=2.4, h=0.5)
     arrow(ax, (x0 + 0.6, 0.3), (x0 + 1.8, 1.35), color=ARROWS["i_h"])
     carried = ARROWS["carried"]
     arrow(ax, (x0 + 0.05, 1.6), (x0 + 1.3, 1.6), color=carried)
-    for i, (name, act, what) in enumerate(gates):
-        gx = x0 + 0.2 + i * 1.55
-        box(ax, gx + 0.5, 3.1, f"{name}\n{act}", "gate", w=1.35, h=0.7, fontsize=8)
-        if name.startswith("candidate") and "r * U h_t-1" in what:
-            # nn.GRU's candidate: x_t and h_t-1 each through a matrix, r scaling U h_t-1
-            box(ax, gx + 1.55, 0.75, "W x_t + r * (U h_t-1)", "io", w=2.3, h=0.5, fontsize=8)
-            arrow(ax, (x0 + 3.3, 1.35), (gx + 0.6, 0.9))
-            arrow(ax, (gx - 0.7, 2.75), (gx + 1.3, 1.0), "r", text_offset=(0.05, 0.2))
-            arrow(ax, (gx + 1.7, 1.0), (gx + 0.7, 2.75))
-        else:
-            arrow(ax, (x0 + 2.5, 1.85), (gx + 0.5, 2.75))
-        ax.text(gx + 0.5, 3.75, what, ha="center", va="bottom", fontsize=7)
-    box(ax, x0 + 2.5, 5.0, state_text, "hidden", w=4.8, h=0.75, fontsize=8)
+    box(ax, x0 + 2.95, 5.0, state_text, "hidden", w=5.7, h=0.75, fontsize=8)  # spans every gate
     previous = "c_t-1" if "c_t-1" in state_text else "h_t-1"
     node(ax, x0 - 0.9, 5.0, previous, r=0.45)
     arrow(ax, (x0 - 0.45, 5.0), (x0 + 0.1, 5.0), color=carried)
-    for i, (name, _, _) in enumerate(gates):
-        if not name.startswith("reset"):  # the GRU's reset gate acts only through the candidate
-            arrow(ax, (x0 + 0.7 + i * 1.55, 4.2), (x0 + 2.5, 4.6))
-    node(ax, x0 + 5.6, 6.0 - 0.6, out_text, r=0.5)
-    arrow(ax, (x0 + 4.9, 5.0), (x0 + 5.2, 5.2))
+    for i, (name, act, what) in enumerate(gates):
+        gx = x0 + 0.7 + i * 1.55  # the gate box's centre
+        box(ax, gx, 3.1, f"{name}\n{act}", "gate", w=1.35, h=0.7, fontsize=8)
+        if name.startswith("candidate"):
+            # nn.GRU's candidate: x_t and h_t-1 each through a matrix, r scaling U h_t-1
+            bx = gx + 1.3
+            box(ax, bx, 0.75, "W x_t + r * (U h_t-1)", "io", w=2.3, h=0.5, fontsize=8)
+            arrow(ax, (x0 + 3.3, 1.35), (bx - 0.8, 1.0))  # x_t and h_t-1, from the concatenation
+            arrow(ax, (bx + 0.4, 1.0), (gx + 0.3, 2.75))  # through tanh: the candidate n
+        else:
+            arrow(ax, (x0 + 2.5, 1.85), (gx, 2.75))  # the gate reads cat([h_t-1, x_t])
+        if what.startswith("into n: "):  # the reset gate: r goes to the candidate's input box
+            start, end = (gx + 0.35, 2.75), (gx + 2.5, 1.0)
+            arrow(ax, start, end)
+            (sx, sy), (ex, ey) = start, end
+            length = math.hypot(ex - sx, ey - sy)
+            nx, ny = -(ey - sy) / length, (ex - sx) / length  # the normal on the arrow's upper side
+            label = what.removeprefix("into n: ")
+            ax.text((sx + ex) / 2 + 0.18 * nx, (sy + ey) / 2 + 0.18 * ny, label,
+                    rotation=math.degrees(math.atan2(ey - sy, ex - sx)), rotation_mode="anchor",
+                    ha="center", va="center", fontsize=8, color="#333333")
+        else:  # from the gate box straight up to the update, labelled with the gate's role
+            arrow(ax, (gx, 3.45), (gx, 4.62), what, text_offset=(0.08, 0.0))
+    node(ax, x0 + 6.75, 5.0, out_text, r=0.5)
+    arrow(ax, (x0 + 5.8, 5.0), (x0 + 6.25, 5.0))
     ax.text(x0 + 2.5, -0.9, note, ha="center", fontsize=8, wrap=True)
 
 
 def draw_lstm_gru() -> plt.Figure:
-    """The LSTM and GRU cells: gates (sigmoids) decide what to keep, forget and output."""
-    fig, ax = canvas(12, 5.6, (-1.7, 15.4), (-1.4, 6.8))
+    """The LSTM and GRU cells as the notebook's `nn.LSTM` and `nn.GRU` compute them: gates
+    (sigmoids) decide what to keep, forget and output. To redraw this one only:
+    `python -c "from tools.diagrams import draw_all; draw_all(names=['lstm_gru.png'])"`."""
+    fig, ax = canvas(12.6, 5.6, (-1.7, 16.4), (-1.4, 6.8))
     _cell(ax, 0.0, "LSTM cell (nn.LSTM)",
-          [("forget f", "sigmoid", "keep c?"), ("input i", "sigmoid", "write?"),
-           ("cell g", "tanh", "new values"), ("output o", "sigmoid", "show c?")],
+          [("forget f", "sigmoid", "keep c_t-1?"), ("input i", "sigmoid", "write g?"),
+           ("cell g", "tanh", "new values"), ("output o", "sigmoid", "show c_t?")],
           "c_t = f * c_t-1 + i * g\nh_t = o * tanh(c_t)", "h_t, c_t",
           "two states: the cell state c only passes through * and +,\n"
           "so its gradient does not shrink through a matrix product at every step")
-    _cell(ax, 8.6, "GRU cell (nn.GRU)",
-          [("update z", "sigmoid", "keep h?"), ("reset r", "sigmoid", "use h_t-1?"),
-           ("candidate n", "tanh", "from x_t, r * U h_t-1")],
-          "n = tanh(W x_t + r * (U h_t-1))\nh_t = (1 - z) * n + z * h_t-1", "h_t",
+    _cell(ax, 8.9, "GRU cell (nn.GRU)",
+          [("update z", "sigmoid", "keep h_t-1?"), ("reset r", "sigmoid", "into n: use h_t-1?"),
+           ("candidate n", "tanh", "new values")],
+          "h_t = (1 - z) * n + z * h_t-1", "h_t",
           "one state, two gates (r, z) and a candidate n:\n"
           "the update gate z copies h_t-1 through unchanged when z is 1")
     fig.suptitle("Gated cells: sigmoid gates between 0 and 1 decide, element by element, what the "
