@@ -158,30 +158,53 @@ class ImageGrid(Callback):
         return fig
 
 
+def pixel_scores(real: torch.Tensor, fake: torch.Tensor,
+                 decode: Callable[[torch.Tensor], torch.Tensor]) -> tuple[float, float]:
+    """(MSE, PSNR) of `fake` against `real`, paired image by image (both on the model's scale).
+
+    MSE is the mean squared difference on that scale (for a generator trained with MSE on
+    normalised images, its own loss on these images); PSNR, in dB, is the mean over images of
+    10 log10(255^2 / MSE) on the images decoded to [0, 1] and rounded to 8 bits, as an image saved
+    as a PNG and scored by scikit-image's `peak_signal_noise_ratio(data_range=255)` would be."""
+    real, fake = real.float(), fake.float()
+    mse = float(((fake - real) ** 2).mean())
+    to_bytes = [(decode(t).clamp(0, 1) * 255).round().double() for t in (real, fake)]
+    per_image = ((to_bytes[1] - to_bytes[0]) ** 2).flatten(1).mean(1).clamp_min(1e-10)
+    return mse, float((10 * torch.log10(255.0 ** 2 / per_image)).mean())
+
+
 class SampleQuality(Callback):
     """Every `every` epochs (and before training and after the last epoch), the sliced Wasserstein
     distance between the patches of `real` images and as many generated from fixed `inputs`.
 
     `real` must be on the same scale as the model's outputs (e.g. normalised like the batches).
     `values` holds (epoch, distance) across successive `fit` calls; epoch 0 is the untrained model.
+    With `decode` (model outputs -> images in [0, 1], e.g. `utils.superres.denormalize`; fastai's
+    own decode, `decoder_for`, truncates to bytes where a saved image is rounded), where `real` are
+    the originals of the `inputs` (super-resolution), `pixels` also maps each measured epoch to
+    (MSE, PSNR) of the same generated images against them (`pixel_scores`); from the same images,
+    so it costs no extra generation.
     """
 
     order = 66
-    resume_attrs = ("values", "epochs_done")  # what a fit restored from a checkpoint brings back
+    resume_attrs = ("values", "epochs_done", "pixels")  # what a fit restored from a checkpoint has
 
     def __init__(self, real: torch.Tensor, inputs: torch.Tensor, every: int = 1,
-                 batch_stats: bool = True, **swd_kwargs):
+                 batch_stats: bool = True, decode: Callable | None = None, **swd_kwargs):
         if len(real) != len(inputs):
             raise ValueError(f"Give as many real images ({len(real)}) as inputs ({len(inputs)}).")
         self.real, self.inputs, self.every, self.batch_stats = real, inputs, every, batch_stats
-        self.swd_kwargs = swd_kwargs
+        self.decode, self.swd_kwargs = decode, swd_kwargs
         self.values: list[tuple[int, float]] = []
+        self.pixels: dict[int, tuple[float, float]] = {}  # epochs done -> (MSE, PSNR), if `decode`
         self.epochs_done = 0
 
     def measure(self, learn=None) -> float:
-        """The distance for the model as it is now."""
+        """The distance for the model as it is now (and, with `decode`, its pixel scores)."""
         learn = learn or self.learn
         fake = generate(generator_of(learn), self.inputs, batch_stats=self.batch_stats)
+        if self.decode is not None:
+            self.pixels[self.epochs_done] = pixel_scores(self.real, fake, self.decode)
         return swd(self.real, fake, **self.swd_kwargs)
 
     def before_fit(self):
