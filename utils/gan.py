@@ -166,7 +166,7 @@ def pixel_scores(real: torch.Tensor, fake: torch.Tensor,
     normalised images, its own loss on these images); PSNR, in dB, is the mean over images of
     10 log10(255^2 / MSE) on the images decoded to [0, 1] and rounded to 8 bits, as an image saved
     as a PNG and scored by scikit-image's `peak_signal_noise_ratio(data_range=255)` would be."""
-    real, fake = real.float(), fake.float()
+    real, fake = real.detach().float().cpu(), fake.detach().float().cpu()  # any device
     mse = float(((fake - real) ** 2).mean())
     to_bytes = [(decode(t).clamp(0, 1) * 255).round().double() for t in (real, fake)]
     per_image = ((to_bytes[1] - to_bytes[0]) ** 2).flatten(1).mean(1).clamp_min(1e-10)
