@@ -185,7 +185,10 @@ def draw_dense_block() -> plt.Figure:
         merge(ax, x, y + 0.85, "cat", fontsize=8.5)  # not "c": the channel labels use c
         arrow(ax, (x, previous + 0.28), (x, y - 0.28))
         arrow(ax, (x, y + 0.28), (x, y + 0.6))
-        arrow(ax, (x - 1.2, previous + 0.05), (x - 0.25, y + 0.85), curve=-0.5, color=skip)
+        branch = (previous + y) / 2  # on the input arrow: the skip carries the layer's input
+        ax.plot([x, x - 1.6, x - 1.6], [branch, branch, y + 0.85], color=skip, lw=1.2)
+        ax.plot(x, branch, "o", color=skip, ms=4)
+        arrow(ax, (x - 1.6, y + 0.85), (x - 0.25, y + 0.85), color=skip)
         ax.text(x + 0.4, y + 0.85, f"c+{i + 1}k" if i else "c+k", fontsize=9, va="center")
         previous = y + 0.85
     box(ax, x, 6.9, "transition: 1x1 ConvLayer\n(c+3k -> c'), AvgPool 2x2", "conv_s2", w=3.2,
@@ -193,7 +196,8 @@ def draw_dense_block() -> plt.Figure:
     box(ax, x, 8.2, "c' channels, 7x7", "io", w=3.0)
     arrow(ax, (x, previous + 0.25), (x, 6.5))
     arrow(ax, (x, 7.3), (x, 7.92))
-    ax.text(x - 2.05, 1.5, "x.orig,\nconcatenated", fontsize=8, color=skip, ha="right")
+    ax.text(x - 1.75, 1.5, "x.orig (the layer's\ninput), concatenated", fontsize=8, color=skip,
+            ha="right", va="center")
     fig.suptitle("Adding keeps the channel count; concatenating grows it by k per layer, and only "
                  "works at one size:\ntransitions between blocks change the size and shrink the "
                  "channels", fontsize=10, y=0.05)
