@@ -229,8 +229,9 @@ def draw_wgan() -> plt.Figure:
     arrow(ax, (3.2, 1.15), (4.95, 2.7), "fake", curve=0.2, text_offset=(-0.2, 0.35))
     arrow(ax, (6.6, 2.0), (6.6, 1.55))
     # the losses
-    box(ax, 11.0, 4.6, "critic step (x5)\nloss = mean score(real)\n- mean score(fake)\n"
-        "then clip every weight\nto [-0.01, 0.01]", "merge", w=4.2, h=2.0)
+    box(ax, 11.0, 4.6, "critic step (x5)\nfrom weights clipped to\n[-0.01, 0.01] (fastai clips at\n"
+        "every training batch's start)\nloss = mean score(real)\n- mean score(fake)", "merge",
+        w=4.2, h=2.2)
     box(ax, 11.0, 1.6, "generator step (x1)\nloss = mean score(fake)\n"
         "(make fakes score\nlike real images)", "merge", w=4.2, h=1.7)
     arrow(ax, (8.4, 1.15), (8.9, 4.0), curve=-0.2)
