@@ -275,10 +275,9 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         published={
             "lstm_regularised_accuracy_mean": Published(
                 0.8694, "LMModel7(len(vocab), 64, 2, 0.4): LSTM + dropout 0.4 + weight tying + "
-                "AR 2 / TAR 1; fit_one_cycle(15, 1e-2, wd=0.1); one run (ours: the mean over "
-                "runs with the same seed numbers as our design's, each starting from the same "
-                "embedding as our design's run of its seed, every weight drawn after it "
-                "different); "
+                "AR 2 / TAR 1; fit_one_cycle(15, 1e-2, wd=0.1); one run (this notebook: the mean "
+                "of its seeds of the book's recipe, each sharing its starting embedding with our "
+                "design's run of the same seed); "
                 f"{BOOK_SPLIT}", FASTBOOK_12),
         },
     ),
