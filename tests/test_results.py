@@ -25,7 +25,8 @@ def test_record_prints_ours_beside_the_lesson(capsys, monkeypatch):
     assert "resnet_accuracy" in out and "0.9870" in out and "0.9952" in out
     assert "12,126" in out and "meets this preset's floor" in out
     assert record["metrics"] == {"resnet_accuracy": pytest.approx(0.987), "plain_params": 12126}
-    assert record["meets_floor"] is True and record["floor"] == 0.98
+    assert record["meets_floor"] is True
+    assert record["floor"] == reference.for_notebook("01_resnet_mnist").floors["cpu"]
 
 
 def test_below_the_floor_is_said_plainly(capsys):

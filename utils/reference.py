@@ -80,10 +80,12 @@ NOTEBOOKS: dict[str, NotebookReference] = {
         title="ResNet from scratch on MNIST",
         headline="resnet_accuracy",
         # smoke trains briefly on 2,000 digits: well above chance (0.1) is all we ask;
-        # cpu must reach 98% on the 1,000 held-out digits (one seed: two runs of this design that
-        # drew their random numbers in another order gave 0.988 and 0.983); full should be near
-        # the lesson's.
-        floors={"smoke": 0.6, "cpu": 0.98, "full": 0.99},
+        # cpu: a smoke alarm for a broken run, not a test of the result: 0.96 on the 1,000
+        # held-out digits, several standard errors below a working run (the committed cpu run,
+        # one seed: 0.983, standard error 0.004 over the digits, so about five below; two runs of
+        # this design that drew their random numbers in another order gave 0.988 and 0.983) and
+        # far above chance (0.1), where a broken run lands; full should be near the lesson's.
+        floors={"smoke": 0.6, "cpu": 0.96, "full": 0.99},
         published=RESNET_MNIST,
     ),
     "01b_resnet_degradation": NotebookReference(
