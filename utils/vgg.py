@@ -38,8 +38,10 @@ def calibrate_batchnorm(model: nn.Module, batches) -> int:
     pass on whatever scale the random convolutions give, and the deeper features the loss compares
     shrink or grow with depth. Run through the photos in train mode with `momentum=None` (a plain
     average over all batches, after `reset_running_stats`), each batchnorm layer's statistics match
-    what reaches it: every feature map comes out at about zero mean and unit variance on the photos,
-    as in a trained network. The model is left frozen and in eval mode, its momenta restored.
+    what reaches it, as in a trained network: each feature map comes out near zero mean, with a
+    variance near 1 when batches mix the photos (above 1 when each batch holds crops of one photo:
+    the running variance averages within-batch variances and leaves out how batches differ).
+    The model is left frozen and in eval mode, its momenta restored.
     """
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not bns:
