@@ -289,11 +289,11 @@ class NaNGuard(Callback):
         self.snapshots.append(self._copy(into=recycled))
 
 
-def plot_losses_and_quality(gen_losses, crit_losses, n_epochs: int, quality: list[tuple],
-                            floor: float | None = None, ceiling: float | None = None,
-                            title: str = "GAN training") -> plt.Figure:
-    """Left: the generator's and critic's (smoothed) losses by epoch; right: the sample-quality
-    distance by epoch, between its floor (real vs real) and ceiling (noise vs real)."""
+def plot_losses_and_quality(gen_losses, crit_losses, n_epochs: int, critic_estimate,
+                            quality: list[tuple], title: str = "GAN training") -> plt.Figure:
+    """Left: the generator's and critic's (smoothed) losses by epoch; right: minus the critic's
+    loss of each epoch (`critic_estimate`, from fastai's table) beside the sample-quality distance,
+    on a twin axis: the two are scaled apart, so where their curves overlap means nothing."""
     import numpy as np
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -302,16 +302,15 @@ def plot_losses_and_quality(gen_losses, crit_losses, n_epochs: int, quality: lis
         left.plot(np.linspace(0, n_epochs, len(losses)), losses, label=label)
     left.set(title="the losses", xlabel="epoch", ylabel="loss (smoothed)")
     left.legend()
+    right.plot(np.arange(1, len(critic_estimate) + 1), critic_estimate, "s-", color="C1", ms=4,
+               label="minus the critic's loss")
+    right.set(title="minus the critic's loss (per epoch) beside the distance",
+              xlabel="epochs completed", ylabel="minus critic loss (table)")
+    twin = right.twinx()
     epochs, values = zip(*quality)
-    right.plot(epochs, values, "o-", color="C2", label="generated vs real")
-    if ceiling is not None:
-        right.axhline(ceiling, color="C3", ls="--", label=f"ceiling: noise vs real ({ceiling:.2f})")
-    if floor is not None:
-        right.axhline(floor, color="C7", ls="--", label=f"floor: real vs real ({floor:.3f})")
-    right.set(title="sample quality: sliced Wasserstein distance", xlabel="epoch",
-              ylabel="SWD of patches (lower is better)")
-    right.set_ylim(bottom=0)
-    right.legend(fontsize=8)
+    twin.plot(epochs, values, "o-", color="C2", label="patch distance")
+    twin.set(ylabel="SWD of patches (lower is better)", ylim=(0, None))
+    right.legend(handles=right.lines + twin.lines, fontsize=8, loc="upper right")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
