@@ -23,7 +23,7 @@ def test_record_prints_ours_beside_the_lesson(capsys, monkeypatch):
         "resnet_accuracy": torch.tensor(0.987), "plain_params": np.int64(12126)})
     out = capsys.readouterr().out
     assert "resnet_accuracy" in out and "0.9870" in out and "0.9952" in out
-    assert "12,126" in out and "meets this preset's floor" in out
+    assert "12,126" in out and "meets this preset's pass mark" in out
     assert record["metrics"] == {"resnet_accuracy": pytest.approx(0.987), "plain_params": 12126}
     assert record["meets_floor"] is True
     assert record["floor"] == reference.for_notebook("01_resnet_mnist").floors["cpu"]

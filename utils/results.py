@@ -148,8 +148,8 @@ def format_table(record: dict) -> str:
         lines.append("DRY RUN: these numbers come from a few batches; they test the code path only")
     elif record.get("floor") is not None:
         verdict = "meets" if record["meets_floor"] else "DOES NOT meet"
-        lines.append(f"headline {record['headline']} {verdict} this preset's floor "
-                     f"of {_fmt(record['floor'])}")
+        lines.append(f"headline {record['headline']} {verdict} this preset's pass mark "
+                     f"of {_fmt(record['floor'])} (its floor in utils/reference.py)")
     for why, listed in apart.items():
         note = f"note: the lesson's own numbers, not comparable with this run: {why}"
         lines += ["", *textwrap.wrap(note, 100)]
