@@ -28,6 +28,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "70,000": "MNIST's digits in all (60,000 for training, 10,000 for testing)",
         "2.8": "the fastai version this course is written for",
     },
+    "01_resnet_mnist": {
+        "0.75": "fastai's default p_affine in aug_transforms: each affine transform's chance",
+    },
     "01b_resnet_degradation": {
         "26": "a value of deep_blocks suggested under Where next (its 55 weight layers follow)",
         "55": "the weight layers deep_blocks = 26 gives: 3 (stem and head) + 2 x 26",
