@@ -136,6 +136,11 @@ def test_the_iou_figure_draws_one_bar_per_class_and_model_leaving_out_classes_wi
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     assert "2 of the 3 classes shown; the other 1 is in neither" in ax.get_xlabel()  # Void left out
     plt.close(fig)
+    fig = seg.plot_iou({"a": np.array([0.5, np.nan, np.nan, 0.9])}, ["Road", "Void", "Pole", "Sky"],
+                       ignored=[1])
+    assert ("2 of the 4 classes shown; Void ignored by the metric;\nthe other 1 is in neither"
+            in fig.axes[0].get_xlabel())  # the ignored class counted apart
+    plt.close(fig)
 
 
 def test_the_iou_figure_writes_zero_small_and_missing_values_apart():

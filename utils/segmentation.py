@@ -189,8 +189,11 @@ def show_predictions(images, targets, preds: dict, codes):
     return fig
 
 
-def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class"):
+def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class", ignored=()):
     """Horizontal bars of per-class IoU for one or more models (classes without IoU left out).
+
+    `ignored` are the indices of classes the metric leaves out (Void): the axis note counts them
+    apart from the classes that are in neither the truth nor any model's predictions.
 
     Each bar has its value written at its end, so an IoU of 0 reads "0" rather than as a missing
     bar (and a small positive one with three decimals, so it never reads "0.00"); a model without
@@ -218,10 +221,15 @@ def plot_iou(ious: dict[str, np.ndarray], codes, title: str = "IoU per class"):
     ax.set_xlim(0, 1)
     label = "IoU (intersection over union) on the validation images"
     if len(shown) < len(codes):  # say how many bars are missing, and why
-        left = len(codes) - len(shown)
-        label += (f"\n{len(shown)} of the {len(codes)} classes shown; the other {left} "
-                  f"{'is' if left == 1 else 'are'} in neither the truth nor any"
-                  " model's predictions")
+        skipped = [codes[c] for c in ignored if c not in shown]
+        left = len(codes) - len(shown) - len(skipped)
+        label += f"\n{len(shown)} of the {len(codes)} classes shown"
+        if skipped:
+            label += f"; {', '.join(map(str, skipped))} ignored by the metric"
+        if left:  # on a line of its own after the ignored ones, so the note stays narrow
+            verb = "is" if left == 1 else "are"
+            label += ((";\n" if skipped else "; ") + f"the other {left} {verb} in neither the "
+                      "truth nor any model's predictions")
     if any(np.isnan(v[shown]).any() for v in ious.values()):
         label += "\nno IoU: the class is neither in the truth nor in that model's predictions"
     ax.set_xlabel(label)
