@@ -149,7 +149,7 @@ def format_table(record: dict) -> str:
     elif record.get("floor") is not None:
         verdict = "meets" if record["meets_floor"] else "DOES NOT meet"
         lines.append(f"headline {record['headline']} {verdict} this preset's pass mark "
-                     f"of {_fmt(record['floor'])} (its floor in utils/reference.py)")
+                     f"of {_fmt(record['floor'])} (set in utils/reference.py)")
     for why, listed in apart.items():
         note = f"note: the lesson's own numbers, not comparable with this run: {why}"
         lines += ["", *textwrap.wrap(note, 100)]
