@@ -31,8 +31,8 @@ RESULT: dict[str, str] = {
                               "loss {plain_depth_gap:.3f} and {residual_depth_gap:.3f}",
     "02_densenet": "DenseNet-ish accuracy {densenet_accuracy:.3f} against ResNet-ish "
                    "{resnet_accuracy:.3f}; checkpointing saves {checkpoint_saving:.0%} of the "
-                   "saved activations for {checkpoint_slowdown_geomean:.2f}x the training time "
-                   "(CPU seconds, geometric mean of paired passes)",
+                   "saved activations for {checkpoint_slowdown_median:.2f}x the training time "
+                   "(CPU seconds, median of paired passes)",
     "03_unet_camvid": "Void-masked pixel accuracy {fastai_accuracy:.3f} with `unet_learner`, "
                       "{scratch_accuracy:.3f} from scratch (most common class "
                       "{majority_class_accuracy:.3f})",
