@@ -129,9 +129,9 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.9270, "unet_learner(resnet34) pretrained, 360x480, bs 8, frozen then unfrozen",
                 COURSE_V3_CAMVID),
             "fastai_accuracy": Published(
-                0.9333, "360x480 bs 8, then 720x960 bs 3, frozen then unfrozen "
-                "(fastai v2 port, dev_nbs/course/lesson3-camvid.ipynb: 0.9361)",
-                COURSE_V3_CAMVID),
+                0.9333, "360x480 bs 8, then 720x960 bs 3, frozen then unfrozen",
+                f"{COURSE_V3_CAMVID}; fastai's v2 port, dev_nbs/course/lesson3-camvid.ipynb, "
+                "printed 0.9361"),
         },
     ),
     "04_wgan_bedroom": NotebookReference(
