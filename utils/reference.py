@@ -300,7 +300,7 @@ SMOKE_WHY = "smoke trains for seconds on a small sample: its numbers only show t
 # putting the lesson's number beside ours; the lesson's numbers are listed apart, with their setup.
 NOT_COMPARABLE: dict[str, dict[str, str]] = {
     "01_resnet_mnist": {
-        "cpu": "we train on 4,000 digits (batch size 64, rotation and zoom added, 3, 5 and 25 "
+        "cpu": "we train on 4,000 digits (batch size 64, rotation and zoom added, 3, 10 and 25 "
                "epochs), validated on 1,000 of MNIST's training digits; the lesson on 60,000 "
                "(batch size 128, 3, 10 and 12 epochs), validated on the 10,000 test digits; "
                "fastai 2.8's ConvLayer is conv, BN, ReLU, v1's conv_layer conv, ReLU, BN"},
