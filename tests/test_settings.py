@@ -8,7 +8,7 @@ import pytest
 from fastai.learner import defaults
 
 from tools import run
-from utils import dry_run, presets
+from utils import dry_run, presets, reference
 
 NOTEBOOKS = run.find_notebooks()
 
@@ -47,3 +47,14 @@ def test_the_gpu_dry_run_of_full_leaves_every_training_loader_two_batches(path):
             assert dry[key] == full[key], f"{key} is kept on a GPU"
             assert dry["n_train"] // dry[key] >= 2, f"{path.stem}: {key}={dry[key]} leaves " \
                 f"{dry['n_train'] // dry[key]} training batches of {dry['n_train']} items"
+
+
+@pytest.mark.parametrize("notebook", sorted(reference.QUOTED_SETTINGS))
+def test_the_settings_a_not_comparable_text_quotes_are_the_notebooks_own(notebook):
+    path = next(p for p in NOTEBOOKS if p.stem == notebook)
+    settings, declared = settings_of(path)
+    for preset, quoted in reference.QUOTED_SETTINGS[notebook].items():
+        picked = presets.pick(settings, preset, batch_sizes=declared)
+        for key, value in quoted.items():
+            assert picked[key] == value, f"utils/reference.py quotes {notebook}'s {key}={value!r}" \
+                f" on {preset}; its settings table gives {picked[key]!r}: change the sentence too"

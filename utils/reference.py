@@ -295,42 +295,76 @@ def for_notebook(name: str) -> NotebookReference | None:
 
 SMOKE_WHY = "smoke trains for seconds on a small sample: its numbers only show that the code runs"
 
-# Per notebook and preset: why none of the lesson's numbers measures what that preset's run does.
+# The settings the texts below quote, per notebook and preset, with the values the notebook's
+# settings table gives them on that preset; tests/test_settings.py checks them against the table,
+# so a changed setting fails a test until the sentence that quotes it changes with it.
+QUOTED_SETTINGS: dict[str, dict[str, dict[str, object]]] = {
+    "01_resnet_mnist": {"cpu": {"batch_size": 64, "plain_epochs": 3, "convlayer_epochs": 10,
+                                "resnet_epochs": 25}},
+    "02_densenet": {"cpu": {"epochs": 6}},
+    "03_unet_camvid": {"cpu": {"size": (45, 60), "fastai_arch": "slim", "fastai_epochs": 9}},
+    "05_superres_gan": {"cpu": {"size": 64, "arch": "slim", "gen_epochs": 5, "gen_lr": 1e-3,
+                                "crit_features": 16, "crit_dropout": 0.0, "crit_epochs": 12,
+                                "crit_lr": 3e-3}},
+    "06_superres_feature_loss": {"cpu": {"size": 64, "lr_size": 32, "arch": "slim"}},
+}
+
+# Per notebook and preset: why none of the lesson's numbers measures what that preset's run does,
+# with {setting} where a text quotes one of QUOTED_SETTINGS (a learning rate written as 1e-3, a
+# setting quoted in words, such as crit_dropout's "without dropout", listed all the same).
 # On these presets (and always on smoke) results tables say "not comparable: <why>" instead of
 # putting the lesson's number beside ours; the lesson's numbers are listed apart, with their setup.
-NOT_COMPARABLE: dict[str, dict[str, str]] = {
+_NOT_COMPARABLE: dict[str, dict[str, str]] = {
     "01_resnet_mnist": {
-        "cpu": "we train on 4,000 digits (batch size 64, rotation and zoom added, 3, 10 and 25 "
-               "epochs), validated on 1,000 of MNIST's training digits; the lesson on 60,000 "
-               "(batch size 128, 3, 10 and 12 epochs), validated on the 10,000 test digits; "
-               "fastai 2.8's ConvLayer is conv, BN, ReLU, v1's conv_layer conv, ReLU, BN"},
+        "cpu": "we train on 4,000 digits (batch size {batch_size}, rotation and zoom added, "
+               "{plain_epochs}, {convlayer_epochs} and {resnet_epochs} epochs), validated on 1,000 "
+               "of MNIST's training digits; the lesson on 60,000 (batch size 128, 3, 10 and 12 "
+               "epochs), validated on the 10,000 test digits; fastai 2.8's ConvLayer is conv, BN, "
+               "ReLU, v1's conv_layer conv, ReLU, BN"},
     "02_densenet": {
-        "cpu": "we train on 4,000 digits for 6 epochs and validate on 1,000 of MNIST's training "
-               "digits; the lesson trains on 60,000 for 12 and validates on the 10,000 test digits",
+        "cpu": "we train on 4,000 digits for {epochs} epochs and validate on 1,000 of MNIST's "
+               "training digits; the lesson trains on 60,000 for 12 and validates on the 10,000 "
+               "test digits",
         "full": "the lesson's numbers are its ResNet-ish model with random-pad augmentation; "
                 "we train both models without augmentation"},
     "03_unet_camvid": {
-        "cpu": "drawn street scenes at 45x60, a slim xresnet18 encoder (a quarter of the width; "
-               "2.0M parameters in the whole U-Net) from random weights, one 9-epoch stage; the "
-               "lesson: real CamVid at 360x480 then 720x960, a pretrained resnet34 encoder (41M "
-               "in the whole U-Net), 10 frozen + 12 unfrozen epochs, then 10 + 10"},
+        "cpu": "drawn street scenes at {size[0]}x{size[1]}, a {fastai_arch} xresnet18 encoder (a "
+               "quarter of the width; 2.0M parameters in the whole U-Net) from random weights, one "
+               "{fastai_epochs}-epoch stage; the lesson: real CamVid at 360x480 then 720x960, a "
+               "pretrained resnet34 encoder (41M in the whole U-Net), 10 frozen + 12 unfrozen "
+               "epochs, then 10 + 10"},
     "05_superres_gan": {  # one reason for both of its numbers: the generator's, then the critic's
-        "cpu": "crops of 8 scikit-image photos at 64 px; the generator a slim residual U-Net "
-               "without pretrained weights, 5 epochs at up to 1e-3, its MSE on 80 held-out crops "
-               "of two photos; the critic 16 features wide without dropout, 12 epochs at up to "
-               "3e-3, its accuracy on 160 held-out crops, generated and real; the lesson: 7,390 "
-               "pet photos at 128 px; the generator a pretrained resnet34 U-Net, 2 epochs frozen "
-               "+ 3 unfrozen; the critic 128 wide with dropout 0.15, 6 epochs at 1e-3"},
+        "cpu": "crops of 8 scikit-image photos at {size} px; the generator a {arch} residual U-Net "
+               "without pretrained weights, {gen_epochs} epochs at up to {gen_lr}, its MSE on 80 "
+               "held-out crops of two photos; the critic {crit_features} features wide without "
+               "dropout, {crit_epochs} epochs at up to {crit_lr}, its accuracy on 160 held-out "
+               "crops, generated and real; the lesson: 7,390 pet photos at 128 px; the "
+               "generator a pretrained resnet34 U-Net, 2 epochs frozen + 3 unfrozen; the critic "
+               "128 wide with dropout 0.15, 6 epochs at 1e-3"},
     "06_superres_feature_loss": {
-        "cpu": "the VGG has random weights offline; the photos are 64-px crops of 8 scikit-image "
-               "photos, shrunk to 32 px by notebook 05's crappify (a number written on them, "
-               "JPEG at that quality) and upsampled x2; the generator is a slim residual "
-               "xresnet18 U-Net with self-attention and y_range, from random weights, on a short "
-               "one-cycle schedule of its own (the settings table); the lesson: ImageNet "
-               "VGG16-bn, pets shrunk to 96 px at JPEG quality 60 and trained at 128 then 256 px, "
-               "a pretrained resnet34 U-Net, frozen then unfrozen at each size, pct_start 0.9 "
-               "(0.3 in the last stage)"},
+        "cpu": "the VGG has random weights offline; the photos are {size}-px crops of 8 "
+               "scikit-image photos, shrunk to {lr_size} px by notebook 05's crappify (a number "
+               "written on them, JPEG at that quality) and upsampled x2; the generator is a "
+               "{arch} residual xresnet18 U-Net with self-attention and y_range, from random "
+               "weights, on a short one-cycle schedule of its own (the settings table); the "
+               "lesson: ImageNet VGG16-bn, pets shrunk to 96 px at JPEG quality 60 and trained at "
+               "128 then 256 px, a pretrained resnet34 U-Net, frozen then unfrozen at each size, "
+               "pct_start 0.9 (0.3 in the last stage)"},
 }
+
+
+def _quoted(value):
+    """A setting as the texts write it: a small learning rate as 1e-3."""
+    if isinstance(value, float) and 0 < value < 0.01:
+        return f"{value:.0e}".replace("e-0", "e-")
+    return value
+
+
+NOT_COMPARABLE: dict[str, dict[str, str]] = {
+    notebook: {preset: text.format(**{key: _quoted(value) for key, value in
+                                      QUOTED_SETTINGS.get(notebook, {}).get(preset, {}).items()})
+               for preset, text in texts.items()}
+    for notebook, texts in _NOT_COMPARABLE.items()}
 
 # Published numbers that no run of ours measures the same way, on any preset, and why.
 NEVER_COMPARABLE: dict[tuple[str, str], str] = {
