@@ -83,7 +83,8 @@ def test_smoke_and_machine_dependent_numbers_are_never_comparable():
 
     assert not_comparable("01_resnet_mnist", "resnet_accuracy", "smoke") == SMOKE_WHY
     assert "2019 GPU" in not_comparable("04_wgan_bedroom", "train_minutes", "full")
-    record = make_record("04_wgan_bedroom", "full", {"swd_gap_closed": 0.9, "train_minutes": 30.0})
+    record = make_record("04_wgan_bedroom", "full", {"swd_gap_closed_last4_mean": 0.9,
+                                                         "train_minutes": 30.0})
     assert record["reference"]["train_minutes"]["not_comparable"]
 
 
@@ -112,3 +113,15 @@ def test_an_interval_gets_a_column_beside_ours_only_when_given():
     assert params.split()[1:4] == ["41,132", "-", "41,132"]
     with pytest.raises(KeyError, match="not among the metrics"):
         make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.9}, intervals={"loss": (0, 1)})
+
+
+def test_a_number_from_a_model_built_unlike_ours_is_marked_with_how_it_differs():
+    record = results.make_record("07_rnn_human_numbers", "cpu",
+                                 {"v3_rnn_accuracy": 0.63, "rnn_2_layers_accuracy": 0.52,
+                                  "lstm_regularised_accuracy": 0.9})
+    table = results.format_table(record)
+    marked = next(line for line in table.splitlines() if line.startswith("v3_rnn_accuracy"))
+    assert marked.split()[1:4] == ["0.6300", "0.5770", "\u2020"]
+    assert "built unlike ours: the lecture's nn.BatchNorm1d" in " ".join(table.split())
+    alike = next(line for line in table.splitlines() if line.startswith("rnn_2_layers_accuracy"))
+    assert "\u2020" not in alike and alike.split()[1:3] == ["0.5200", "0.4879"]

@@ -92,7 +92,7 @@ def make_record(notebook: str, preset: str, metrics: dict, dry_run: bool = False
                 f"(see utils/reference.py); it recorded {sorted(metrics)}."
             )
         record["reference"] = {
-            k: {"value": p.value, "setup": p.setup, "source": p.source,
+            k: {"value": p.value, "setup": p.setup, "source": p.source, "differs": p.differs,
                 "not_comparable": not_comparable(notebook, k, preset)}
             for k, p in ref.published.items()
         }
@@ -113,6 +113,7 @@ def format_table(record: dict) -> str:
 
     A lesson number stands beside ours only when it measures the same thing on the same kind of
     setup; otherwise its row says why not, and the number is listed after the table, on its own.
+    A number from a model built unlike ours is marked †, its setup saying how it differs.
     """
     published = record.get("reference", {})
     names = list(record["metrics"]) + [k for k in published if k not in record["metrics"]]
@@ -127,6 +128,9 @@ def format_table(record: dict) -> str:
                 f"  {name}: {_fmt(ref['value'])} ({ref['setup']}; {ref['source']})")
             rows.append((name, _fmt(record["metrics"].get(name)), "see note",
                          "not comparable (the note under the table)"))
+        elif ref.get("differs"):  # beside ours all the same, marked, with how it differs
+            rows.append((name, _fmt(record["metrics"].get(name)), f"{_fmt(ref['value'])} \u2020",
+                         f"{ref['setup']}; \u2020 built unlike ours: {ref['differs']}"))
         else:
             rows.append((name, _fmt(record["metrics"].get(name)), _fmt(ref.get("value")),
                          ref.get("setup", "")))
