@@ -37,7 +37,7 @@ RESULT: dict[str, str] = {
                       "{scratch_accuracy:.3f} from scratch (most common class "
                       "{majority_class_accuracy:.3f})",
     "04_wgan_bedroom": "{swd_gap_closed_last4_mean:.0%} of the patch-distance gap closed in "
-                       "{epochs} epochs at {image_size} px (mean of the last 4 measurements); "
+                       "{epochs} epochs at {image_size} px (mean of the last measurements); "
                        "momentum ablation over seeds, patch distance after {ablation_epochs} "
                        "epochs: {ablation_swd_momentum0_mean:.2f} without momentum, "
                        "{ablation_swd_momentum09_mean:.2f} with Adam's default momentum",
