@@ -10,6 +10,11 @@ from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
 
+def number_font(size):
+    "The written number's font on `size` px: 11 px at 96 (PIL's bitmap default), 6 at least."
+    return ImageFont.load_default(size=max(6, round(11 * size / 96)))
+
+
 def crappify_jpeg(img, size, rng):
     "The lesson's crappifier: shrink to short side `size`, draw a number, save at that quality."
     w, h = img.size
@@ -17,8 +22,7 @@ def crappify_jpeg(img, size, rng):
     img = img.convert("RGB").resize((round(w * ratio), round(h * ratio)), Image.BILINEAR)
     q = int(rng.integers(10, 71))  # a quality from 10 to 70, also the number drawn
     w, h = img.size
-    # scaled from 11 px at 96, the line height of PIL's bitmap default font (the lesson's)
-    font = ImageFont.load_default(size=max(6, round(11 * size / 96)))
+    font = number_font(size)
     pos = (int(rng.integers(0, w // 2 + 1)), int(rng.integers(0, h // 2 + 1)))
     ImageDraw.Draw(img).text(pos, str(q), fill=(255, 255, 255), font=font)
     buf = io.BytesIO()
