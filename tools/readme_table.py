@@ -57,8 +57,10 @@ RESULT: dict[str, str] = {
                                 "feature-loss model {feature_feature_distance:.3f}; PSNR bicubic "
                                 "{bicubic_psnr:.2f}, MSE {mse_psnr:.2f}, feature loss "
                                 "{feature_psnr:.2f} dB",
-    "07_rnn_human_numbers": "fastbook's regularised LSTM {lstm_regularised_accuracy:.3f}, "
-                            "two-layer LSTM {lstm_2_layers_accuracy:.3f}, course-v3's GRU "
+    "07_rnn_human_numbers": "fastbook's regularised LSTM {lstm_regularised_accuracy_mean:.3f} over "
+                            "{awd_seeds} seeds ({lstm_regularised_accuracy_min:.3f} to "
+                            "{lstm_regularised_accuracy_max:.3f}); two-layer LSTM "
+                            "{lstm_2_layers_accuracy:.3f}, course-v3's GRU "
                             "{v3_gru_2_layers_accuracy:.3f} (one seed each)",
     "07b_rnn_regularised_gru": "ours {ours_accuracy_mean:.3f} over {seeds} seeds "
                                "({ours_accuracy_min:.3f} to {ours_accuracy_max:.3f}); the book's "
