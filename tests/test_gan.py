@@ -117,3 +117,39 @@ def test_nan_guard_skips_a_copy_whose_weights_went_non_finite():
     assert guard.stopped_at == (0, 4)
     restored = learn.model.state_dict()
     assert all(torch.equal(restored[k], v) for k, v in poison.after_two.items())
+
+
+def tiny_gan(validate_in_eval: bool):
+    from fastai.vision.gan import GANLearner
+
+    x = torch.randn(32, 4)
+    y = torch.rand(32, 3, 8, 8)
+    gen = tiny_learner(x, y)
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 1), nn.Flatten(0))
+    crit = Learner(gen.dls, critic, loss_func=nn.BCEWithLogitsLoss())
+    cbs = [gan.GeneratorEvalInValidation()] if validate_in_eval else []
+    return GANLearner.from_learners(gen, crit, show_img=False, opt_func=SGD, lr=0.01, cbs=cbs)
+
+
+class BatchnormWatch(Callback):
+    """Records, for the validation phase, whether the generator is in training mode and whether
+    its batchnorm's running statistics moved."""
+
+    order = 50
+
+    def before_validate(self):
+        self.bn = self.learn.model.generator[2]
+        self.training, self.before = self.bn.training, self.bn.running_mean.clone()
+
+    def after_validate(self):
+        self.moved = not torch.equal(self.bn.running_mean, self.before)
+
+
+def test_gan_validation_leaves_the_generator_batchnorm_alone():
+    watch = BatchnormWatch()
+    fastai_default = tiny_gan(validate_in_eval=False)
+    fastai_default.fit(1, cbs=watch)
+    assert watch.training and watch.moved  # what the callback is for: fastai's default validates
+    ours = tiny_gan(validate_in_eval=True)  # ... in training mode, updating the statistics
+    ours.fit(1, cbs=watch)
+    assert not watch.training and not watch.moved

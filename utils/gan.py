@@ -1,6 +1,7 @@
 """Watching a generative model train in a notebook: an image grid from fixed inputs every few
-epochs, a sample-quality curve that is not the loss, a guard that stops on a NaN loss, and no
-validation phase when there is nothing to validate on.
+epochs, a sample-quality curve that is not the loss, a guard that stops on a NaN loss, no
+validation phase when there is nothing to validate on, and a GAN's generator validated in eval
+mode.
 
 The callbacks work with any fastai `Learner`: for a `GANLearner` they use its generator
 (`learn.model.generator`), for any other learner its whole model, so the same code watches a WGAN
@@ -236,6 +237,22 @@ class SkipEmptyValidation(Callback):
     def before_validate(self):
         if len(self.dl) == 0:
             raise CancelValidException
+
+
+class GeneratorEvalInValidation(Callback):
+    """Validate a `GANLearner`'s generator in eval mode, as a plain `Learner` validates a model.
+
+    With `switch_eval=True` (the default of `GANLearner.from_learners`), fastai's `GANTrainer`
+    switches to the generator before validating and puts it back in training mode, so its
+    batchnorm layers normalise each held-out batch by that batch's statistics and fold them into
+    their running statistics: every score measured afterwards would rest partly on statistics of
+    the held-out images. This runs after `GANTrainer` and puts the generator back in eval mode."""
+
+    order = 1  # after GANTrainer (order 0), which sets the modes in its own before_validate
+    resume_attrs = ()  # records nothing (utils.checkpoints)
+
+    def before_validate(self):
+        generator_of(self.learn).eval()
 
 
 class NaNGuard(Callback):
