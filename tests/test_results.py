@@ -124,4 +124,4 @@ def test_a_number_from_a_model_built_unlike_ours_is_marked_with_how_it_differs()
     assert marked.split()[1:4] == ["0.6300", "0.5772", "\u2020"]
     assert "built unlike ours: the lecture's nn.BatchNorm1d" in " ".join(table.split())
     alike = next(line for line in table.splitlines() if line.startswith("rnn_2_layers_accuracy"))
-    assert "\u2020" not in alike and alike.split()[1:3] == ["0.5200", "0.4879"]  # 0.487874, as printed
+    assert "\u2020" not in alike and alike.split()[1:3] == ["0.5200", "0.4879"]  # 0.487874

@@ -32,7 +32,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.75": "fastai's default p_affine in aug_transforms: each affine transform's chance",
     },
     "07_rnn_human_numbers": {
-        "250,000": "fastai v1's one-cycle default: the final rate is max_lr / (div_factor 25 x 1e4)",
+        "250,000": "fastai v1's one-cycle default: the final rate is max_lr / (25 x 1e4)",
         "100,000": "fastai 2.8's one-cycle default div_final=1e5",
         "45": "the length of the first batch that course-v3's lecture revision printed (bptt + 25)",
     },

@@ -242,11 +242,12 @@ NOTEBOOKS: dict[str, NotebookReference] = {
             "three_words_loop_accuracy": Published(
                 0.470406, "LMModel2: the same as a loop; fit_one_cycle(4, 1e-3)", FASTBOOK_12),
             "v3_unrolled_bn_accuracy": Published(
-                0.462020, f"Model0: 3 unrolled steps + BN, bptt 3, fit_one_cycle(6, 1e-4); {V3_SPLIT} "
-                "(v1 repo 0.408778, v2 port 0.464120)", COURSE_V3_RNN,
+                0.462020, f"Model0: 3 unrolled steps + BN, bptt 3, fit_one_cycle(6, 1e-4); "
+                f"{V3_SPLIT} (v1 repo 0.408778, v2 port 0.464120)", COURSE_V3_RNN,
                 differs="the published Model0 skips h_h at the first word, ours applies it there"),
             "v3_loop_bn_accuracy": Published(
-                0.461324, "Model1: the same as a loop (v1 repo 0.393153, v2 port 0.467593)", COURSE_V3_RNN),
+                0.461324, "Model1: the same as a loop (v1 repo 0.393153, v2 port 0.467593)",
+                COURSE_V3_RNN),
             "keeps_state_accuracy": Published(
                 0.588942, "LMModel3: keeps its state, detached (BPTT); fit_one_cycle(10, 3e-3)",
                 FASTBOOK_12),
@@ -275,7 +276,8 @@ NOTEBOOKS: dict[str, NotebookReference] = {
                 0.869385, "LMModel7: LSTM + dropout 0.4 + weight tying + AR 2 / TAR 1; "
                 "fit_one_cycle(15, 1e-2, wd=0.1)", FASTBOOK_12),
             "lstm_regularised_accuracy_mean": Published(
-                0.869385, "LMModel7: the same recipe, one run (this notebook: the mean of its seeds)",
+                0.869385, "LMModel7: the same recipe, one run (this notebook: the mean of its "
+                "seeds)",
                 FASTBOOK_12),
         },
     ),
