@@ -167,3 +167,16 @@ def test_bootstrap_difference_is_zero_for_one_model_and_signed_for_two():
     diff = seg.bootstrap_difference(cm_good, cm_bad, n_boot=50, seed=1)
     assert diff["pixel_accuracy"].shape == (50,) and np.all(diff["pixel_accuracy"] > 0)
     assert np.all(diff["mean_iou"] > 0)
+
+
+def test_show_predictions_keeps_each_panel_apart():
+    # a wide image beside its mask in a tall grid: the panels of a row must not overlap
+    codes = [f"class {i}" for i in range(12)]
+    images = [np.zeros((45, 60, 3)) for _ in range(4)]
+    masks = [np.tile((np.arange(60) // 6)[None, :], (45, 1)) for _ in range(4)]
+    fig = seg.show_predictions(images, masks, {"a model": masks}, codes)
+    fig.canvas.draw()
+    for row in (fig.axes[i:i + 3] for i in range(0, 12, 3)):  # image | truth | prediction
+        boxes = [ax.get_window_extent() for ax in row]
+        assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), [(b.x0, b.x1) for b in boxes]
+    plt.close(fig)

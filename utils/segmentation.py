@@ -172,7 +172,8 @@ def show_predictions(images, targets, preds: dict, codes):
     colours = class_colours(codes)
     titles = ["image", "ground truth", *preds]
     n, ncols = len(images), len(titles)
-    fig, axs = plt.subplots(n, ncols, figsize=(2.6 * ncols + 2.2, 2.0 * n + 0.4), squeeze=False)
+    fig, axs = plt.subplots(n, ncols, figsize=(2.6 * ncols + 2.2, 2.0 * n + 0.4), squeeze=False,
+                            layout="constrained")  # keeps each panel to its own column
     masks = [list(targets), *[list(p) for p in preds.values()]]
     for row, im in enumerate(images):
         shown = [im, *[colourise(m[row], colours) for m in masks]]
@@ -184,8 +185,7 @@ def show_predictions(images, targets, preds: dict, codes):
         ax.set_title(title, fontsize=10)
     present = sorted(set().union(*[np.unique(np.asarray(x)).tolist() for m in masks for x in m]))
     handles = [Patch(color=colours[c], label=codes[c]) for c in present]
-    fig.legend(handles=handles, loc="center right", fontsize=8, title="class")
-    fig.tight_layout(rect=(0, 0, 1 - 2.0 / fig.get_figwidth(), 1))
+    fig.legend(handles=handles, loc="outside right center", fontsize=8, title="class")
     return fig
 
 
