@@ -22,15 +22,18 @@ END = "<!-- end of results table -->"
 
 # What the README says each notebook measured: str.format templates over its metrics.
 RESULT: dict[str, str] = {
-    "01_resnet_mnist": "ResNet-ish accuracy {resnet_accuracy:.3f} on {valid_digits:,} held-out "
-                       "digits (plain CNN {plain_accuracy:.3f}); trained on {train_digits:,}",
+    "01_resnet_mnist": "ResNet-ish accuracy {resnet_accuracy_mean:.3f} over {resnet_seeds} seeds "
+                       "({resnet_accuracy_min:.3f} to {resnet_accuracy_max:.3f}) on "
+                       "{valid_digits:,} held-out digits (plain CNN {plain_accuracy:.3f}, one "
+                       "seed); trained on {train_digits:,}",
     "01b_resnet_degradation": "deep minus shallow training error, mean over {seeds} seeds: "
                               "plain nets {plain_depth_error_gap:.3f} "
                               "({plain_depth_error_gap_min:.3f} to {plain_depth_error_gap_max:.3f}"
                               "), residual nets {residual_depth_error_gap:.3f}; in final training "
                               "loss {plain_depth_gap:.3f} and {residual_depth_gap:.3f}",
-    "02_densenet": "DenseNet-ish accuracy {densenet_accuracy:.3f} against ResNet-ish "
-                   "{resnet_accuracy:.3f}; checkpointing saves {checkpoint_saving:.0%} of the "
+    "02_densenet": "DenseNet-ish accuracy {densenet_accuracy_mean:.3f} against ResNet-ish "
+                   "{resnet_accuracy_mean:.3f}, means over {seeds} seeds; checkpointing saves "
+                   "{checkpoint_saving:.0%} of the "
                    "saved activations for {checkpoint_slowdown_median:.2f}x the training time "
                    "(CPU seconds, median of paired passes)",
     "03_unet_camvid": "Void-masked pixel accuracy {fastai_accuracy:.3f} with `unet_learner`, "

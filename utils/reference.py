@@ -54,6 +54,9 @@ RESNET_MNIST = {  # course-v3's MNIST notebook, on the full 60,000 training digi
         41132, "4 x (stride-2 conv + res_block), then conv to 10 channels", COURSE_V3_MNIST),
     "resnet_accuracy": Published(
         0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3)", COURSE_V3_MNIST),
+    "resnet_accuracy_mean": Published(
+        0.9952, "the same ResNet-ish run, one seed (ours: the mean of the notebook's seeds)",
+        COURSE_V3_MNIST),
 }
 
 # Not the lesson's numbers: the SRGAN paper's, which notebook 05 cites for the PSNR-versus-realism
@@ -90,13 +93,13 @@ RESNET_PAPERS = {
 NOTEBOOKS: dict[str, NotebookReference] = {
     "01_resnet_mnist": NotebookReference(
         title="ResNet from scratch on MNIST",
-        headline="resnet_accuracy",
-        # smoke trains briefly on 2,000 digits: well above chance (0.1) is all we ask;
-        # cpu: a smoke alarm for a broken run, not a test of the result: 0.96 on the 1,000
-        # held-out digits, several standard errors below a working run (the committed cpu run,
-        # one seed: 0.983, standard error 0.004 over the digits, so about five below; two runs of
-        # this design that drew their random numbers in another order gave 0.988 and 0.983) and
-        # far above chance (0.1), where a broken run lands; full should be near the lesson's.
+        headline="resnet_accuracy_mean",
+        # the ResNet-ish model's validation accuracy, the mean over the notebook's seeds (3 on cpu
+        # and full, 2 on smoke). smoke trains briefly on 2,000 digits: well above chance (0.1) is
+        # all we ask; cpu: a smoke alarm for a broken run, not a test of the result: 0.96 on the
+        # 1,000 held-out digits, below every seed of the committed cpu run (0.983 to 0.989, mean
+        # 0.987; the standard error over the digits of one run is about 0.004) and far above
+        # chance, where a broken run lands; full should be near the lesson's.
         floors={"smoke": 0.6, "cpu": 0.96, "full": 0.99},
         published=RESNET_MNIST,
     ),
@@ -117,12 +120,13 @@ NOTEBOOKS: dict[str, NotebookReference] = {
     ),
     "02_densenet": NotebookReference(
         title="DenseNet: concatenating instead of adding, and what it costs",
-        headline="densenet_accuracy",
-        # smoke trains two epochs on 1,000 digits (about 0.93 seen): well above chance (0.1);
-        # cpu trains 6 epochs on 4,000 digits without augmentation: its floor is a guess, not a
-        # measured tolerance (no seed spread is measured), set a little below the ResNet-ish
-        # baseline (about 97.5% on this data and schedule) that the DenseNet-ish model should not
-        # fall much below; full trains the lesson's 12 epochs on 60,000.
+        headline="densenet_accuracy_mean",
+        # the mean over the notebook's seeds (3 on cpu and full, 2 on smoke) of the DenseNet-ish
+        # model's validation accuracy. smoke trains two epochs on 1,000 digits (about 0.93 seen):
+        # well above chance (0.1); cpu trains 6 epochs on 4,000 digits without augmentation: 0.97
+        # sits below the lowest seed of either model in the committed run (DenseNet-ish 0.977 to
+        # 0.981, ResNet-ish 0.972 to 0.975), so a run that trains at all passes and a broken one
+        # does not; full trains the lesson's 12 epochs on 60,000.
         floors={"smoke": 0.7, "cpu": 0.97, "full": 0.99},
         # the lesson publishes no DenseNet number: ours are shown beside its ResNet-ish ones
         published={k: v for k, v in RESNET_MNIST.items() if k.startswith("resnet_")},
