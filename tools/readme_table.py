@@ -36,9 +36,9 @@ RESULT: dict[str, str] = {
                    "{checkpoint_saving:.0%} of the "
                    "saved activations for {checkpoint_slowdown_median:.2f}x the training time "
                    "(CPU seconds, median of paired passes)",
-    "03_unet_camvid": "Void-masked pixel accuracy {fastai_accuracy:.3f} with `unet_learner`, "
-                      "{scratch_accuracy:.3f} from scratch (most common class "
-                      "{majority_class_accuracy:.3f})",
+    "03_unet_camvid": "Void-masked pixel accuracy {fastai_accuracy_mean:.3f} with "
+                      "`unet_learner`, {scratch_accuracy_mean:.3f} from scratch, means over "
+                      "{seeds} seeds (most common class {majority_class_accuracy:.3f})",
     "04_wgan_bedroom": "{swd_gap_closed_last4_mean:.0%} of the patch-distance gap closed in "
                        "{epochs} epochs at {image_size} px (mean of the last measurements, "
                        "then of the seeds: {swd_gap_closed_last4_seed_min:.0%} to "
