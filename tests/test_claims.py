@@ -99,7 +99,7 @@ def test_a_false_claim_on_full_warns_and_the_results_list_it(capsys, tmp_path, m
     out = capsys.readouterr().out
     assert "WARNING, does not hold on this full run: 'poles are near zero IoU' was written about " \
            "the committed cpu run; this run measured (pole_iou 0.31)" in out
-    record = results.record_results("03_unet_camvid", "full", {"fastai_accuracy": 0.9})
+    record = results.record_results("03_unet_camvid", "full", {"fastai_accuracy_mean": 0.9})
     assert record["claims"] == [
         {"sentence": "poles are near zero IoU", "held": False, "numbers": {"pole_iou": "0.31"}},
         {"sentence": "the loss falls", "held": True, "numbers": {}}]

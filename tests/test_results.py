@@ -20,26 +20,27 @@ def test_every_reference_entry_is_complete():
 def test_record_prints_ours_beside_the_lesson(capsys, monkeypatch):
     monkeypatch.delenv(env.RUN_DIR, raising=False)
     record = results.record_results("01_resnet_mnist", "cpu", {
-        "resnet_accuracy": torch.tensor(0.987), "plain_params": np.int64(12126)})
+        "resnet_accuracy_mean": torch.tensor(0.987), "plain_params": np.int64(12126)})
     out = capsys.readouterr().out
     assert "resnet_accuracy" in out and "0.9870" in out and "0.9952" in out
     assert "12,126" in out and "meets this preset's pass mark" in out
-    assert record["metrics"] == {"resnet_accuracy": pytest.approx(0.987), "plain_params": 12126}
+    assert record["metrics"] == {"resnet_accuracy_mean": pytest.approx(0.987),
+                                 "plain_params": 12126}
     assert record["meets_floor"] is True
     assert record["floor"] == reference.for_notebook("01_resnet_mnist").floors["cpu"]
 
 
 def test_below_the_floor_is_said_plainly(capsys):
-    record = results.record_results("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.9})
+    record = results.record_results("01_resnet_mnist", "cpu", {"resnet_accuracy_mean": 0.9})
     assert record["meets_floor"] is False
     assert "DOES NOT meet" in capsys.readouterr().out
 
 
 def test_record_lands_in_the_run_folder(tmp_path, monkeypatch):
     monkeypatch.setenv(env.RUN_DIR, str(tmp_path))
-    results.record_results("01_resnet_mnist", "smoke", {"resnet_accuracy": 0.6})
+    results.record_results("01_resnet_mnist", "smoke", {"resnet_accuracy_mean": 0.6})
     saved = json.loads((tmp_path / "metrics" / "01_resnet_mnist.json").read_text())
-    assert saved["metrics"] == {"resnet_accuracy": 0.6} and saved["preset"] == "smoke"
+    assert saved["metrics"] == {"resnet_accuracy_mean": 0.6} and saved["preset"] == "smoke"
     assert saved["reference"]["resnet_accuracy"]["value"] == 0.9952
 
 
@@ -50,7 +51,7 @@ def test_a_notebook_without_reference_still_records(tmp_path, monkeypatch):
 
 
 def test_bad_metrics_are_refused():
-    with pytest.raises(KeyError, match="headline metric 'resnet_accuracy'"):
+    with pytest.raises(KeyError, match="headline metric 'resnet_accuracy_mean'"):
         results.make_record("01_resnet_mnist", "cpu", {"plain_accuracy": 0.98})
     with pytest.raises(ValueError, match="NaN"):
         results.make_record("scratch", "cpu", {"loss": float("nan")})
@@ -60,7 +61,8 @@ def test_bad_metrics_are_refused():
 
 def test_a_lesson_number_stands_beside_ours_only_when_comparable():
     make_record, format_table = results.make_record, results.format_table
-    cpu = make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.987, "resnet_params": 41132})
+    cpu = make_record("01_resnet_mnist", "cpu",
+                      {"resnet_accuracy_mean": 0.987, "resnet_params": 41132})
     table = format_table(cpu).splitlines()
     row = next(line for line in table if line.startswith("resnet_accuracy"))
     assert "0.9952" not in row and row.split()[2:5] == ["see", "note", "not"]
@@ -69,10 +71,10 @@ def test_a_lesson_number_stands_beside_ours_only_when_comparable():
     heading = next(i for i, line in enumerate(table) if line.startswith(
         "note: the lesson's own numbers, not comparable with this run: we train on 4,000"))
     listed = next(i for i, line in enumerate(table)
-                  if line.strip().startswith("resnet_accuracy: 0.9952 ("))
+                  if line.strip().startswith("resnet_accuracy_mean: 0.9952 ("))
     assert listed > heading and not table[listed - 1].startswith(" ")  # after the whole reason
     assert max(len(line) for line in table) <= 100  # long texts wrap
-    full = format_table(make_record("01_resnet_mnist", "full", {"resnet_accuracy": 0.995}))
+    full = format_table(make_record("01_resnet_mnist", "full", {"resnet_accuracy_mean": 0.995}))
     row = next(line for line in full.splitlines() if line.startswith("resnet_accuracy"))
     assert row.split()[1:3] == ["0.9950", "0.9952"] and "not comparable" not in full
 
@@ -99,11 +101,11 @@ def test_names_that_would_write_outside_the_run_folder_are_refused(notebook, pre
 
 def test_an_interval_gets_a_column_beside_ours_only_when_given():
     make_record, format_table = results.make_record, results.format_table
-    plain = format_table(make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.987}))
+    plain = format_table(make_record("01_resnet_mnist", "cpu", {"resnet_accuracy_mean": 0.987}))
     assert plain.splitlines()[0].split()[1:4] == ["ours", "(cpu)", "lesson"]  # no column unasked
     record = make_record("01_resnet_mnist", "cpu",
-                         {"resnet_accuracy": 0.987, "resnet_params": 41132},
-                         intervals={"resnet_accuracy": (np.float64(0.98), 0.99)},
+                         {"resnet_accuracy_mean": 0.987, "resnet_params": 41132},
+                         intervals={"resnet_accuracy_mean": (np.float64(0.98), 0.99)},
                          interval_label="95% over digits")
     table = format_table(record).splitlines()
     assert table[0].split()[3:6] == ["95%", "over", "digits"]
@@ -112,7 +114,8 @@ def test_an_interval_gets_a_column_beside_ours_only_when_given():
     params = next(line for line in table if line.startswith("resnet_params"))
     assert params.split()[1:4] == ["41,132", "-", "41,132"]
     with pytest.raises(KeyError, match="not among the metrics"):
-        make_record("01_resnet_mnist", "cpu", {"resnet_accuracy": 0.9}, intervals={"loss": (0, 1)})
+        make_record("01_resnet_mnist", "cpu", {"resnet_accuracy_mean": 0.9},
+                    intervals={"loss": (0, 1)})
 
 
 def test_a_number_from_a_model_built_unlike_ours_is_marked_with_how_it_differs():
