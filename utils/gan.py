@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import torch
 from fastai.callback.core import Callback, CancelFitException, CancelValidException
 from fastai.torch_core import TensorImage
+from fastai.vision.gan import GANTrainer
 
 from .plots import keep_figure
 from .swd import swd
@@ -248,7 +249,7 @@ class GeneratorEvalInValidation(Callback):
     their running statistics: every score measured afterwards would rest partly on statistics of
     the held-out images. This runs after `GANTrainer` and puts the generator back in eval mode."""
 
-    order = 1  # after GANTrainer (order 0), which sets the modes in its own before_validate
+    order = GANTrainer.order + 1  # after GANTrainer, which sets the modes in before_validate
     resume_attrs = ()  # records nothing (utils.checkpoints)
 
     def before_validate(self):
