@@ -49,11 +49,13 @@ RESNET_MNIST = {  # course-v3's MNIST notebook, on the full 60,000 training digi
     "plain_accuracy": Published(
         0.9886, "plain CNN, fit_one_cycle(3, 0.1), 60,000 training digits", COURSE_V3_MNIST),
     "convlayer_accuracy": Published(
-        0.9916, "same CNN built from conv_layer, fit_one_cycle(10, 0.1)", COURSE_V3_MNIST),
+        0.9916, "the plain CNN rebuilt from v1's conv_layer (conv, ReLU, BN), "
+        "fit_one_cycle(10, 0.1)", COURSE_V3_MNIST),
     "resnet_params": Published(
         41132, "4 x (stride-2 conv + res_block), then conv to 10 channels", COURSE_V3_MNIST),
     "resnet_accuracy": Published(
-        0.9952, "ResNet-ish, fit_one_cycle(12, 0.05), bs 128, rand_pad(3)", COURSE_V3_MNIST),
+        0.9952, "ResNet-ish of v1's conv_layer and res_block, fit_one_cycle(12, 0.05), bs 128, "
+        "rand_pad(3)", COURSE_V3_MNIST),
     "resnet_accuracy_mean": Published(
         0.9952, "the same ResNet-ish run, one seed (ours: the mean of the notebook's seeds)",
         COURSE_V3_MNIST),
